@@ -1,0 +1,132 @@
+//! Limits and options, and the source of randomness.
+
+/// Limits and options for a [`crate::Connection`]. The defaults are safe for
+/// a server facing the open internet.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// The largest message accepted, in bytes, across all its fragments.
+    /// Larger messages fail the connection with 1009. Default 16 MiB.
+    pub max_message_size: usize,
+    /// The largest single frame accepted. Default 16 MiB.
+    pub max_frame_size: usize,
+    /// The most frames one message may have. More fail with 1008. Default 4096.
+    pub max_fragments: usize,
+    /// The longest opening handshake head (request or response, without a
+    /// rejection's body). Longer heads get 431. Default 16 KiB.
+    pub max_handshake_bytes: usize,
+    /// The most header lines in a head. More get 431. Default 64 (at most 128).
+    pub max_headers: usize,
+    /// The longest single header line. Longer get 431. Default 8 KiB.
+    pub max_header_line: usize,
+    /// The most bytes the output queue may hold: a send that would go past
+    /// it is refused with `UsageError::OutputFull`. Default 64 MiB.
+    pub max_pending_output: usize,
+    /// Answer pings with pongs automatically. Default true.
+    pub auto_pong: bool,
+    /// Deliver data messages as `Event::Fragment` chunks as their bytes
+    /// arrive instead of reassembling them. Default false.
+    pub streaming: bool,
+    /// On a server, hand requests that are not WebSocket upgrades to the
+    /// application as `Event::Request` (see `Request::is_websocket`) so it
+    /// can answer them with `reject`, e.g. to serve a page. Default false:
+    /// they get 400 / 426.
+    pub allow_plain_http: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_message_size: 16 << 20,
+            max_frame_size: 16 << 20,
+            max_fragments: 4096,
+            max_handshake_bytes: 16 << 10,
+            max_headers: 64,
+            max_header_line: 8 << 10,
+            max_pending_output: 64 << 20,
+            auto_pong: true,
+            streaming: false,
+            allow_plain_http: false,
+        }
+    }
+}
+
+/// A source of unpredictable bytes, for masking keys and `Sec-WebSocket-Key`.
+///
+/// "The masking key MUST be derived from a strong source of entropy" (RFC 6455
+/// §10.3). The crate never picks one itself: clients pass theirs in. With the
+/// `std` feature, [`OsEntropy`] reads the operating system's generator.
+pub trait Entropy {
+    /// Fills `buf` with unpredictable bytes.
+    fn fill(&mut self, buf: &mut [u8]);
+}
+
+impl<F: FnMut(&mut [u8])> Entropy for F {
+    fn fill(&mut self, buf: &mut [u8]) {
+        self(buf)
+    }
+}
+
+/// Entropy for a server, which never masks: fills with zeros.
+pub(crate) struct NoEntropy;
+
+impl Entropy for NoEntropy {
+    fn fill(&mut self, buf: &mut [u8]) {
+        buf.fill(0);
+    }
+}
+
+/// The operating system's random number generator (via `getrandom`), read
+/// 256 bytes at a time.
+#[cfg(feature = "std")]
+#[derive(Clone)]
+pub struct OsEntropy {
+    pool: [u8; 256],
+    used: usize,
+}
+
+#[cfg(feature = "std")]
+impl Default for OsEntropy {
+    fn default() -> Self {
+        OsEntropy { pool: [0; 256], used: 256 }
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for OsEntropy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("OsEntropy")
+    }
+}
+
+#[cfg(feature = "std")]
+impl Entropy for OsEntropy {
+    fn fill(&mut self, mut buf: &mut [u8]) {
+        while !buf.is_empty() {
+            if self.used == self.pool.len() {
+                if getrandom::fill(&mut self.pool).is_err() {
+                    // The OS generator failed (practically never). Fall back
+                    // to std's randomly seeded SipHash keys rather than panic.
+                    fallback_fill(&mut self.pool);
+                }
+                self.used = 0;
+            }
+            let n = buf.len().min(self.pool.len() - self.used);
+            buf[..n].copy_from_slice(&self.pool[self.used..self.used + n]);
+            self.used += n;
+            buf = &mut buf[n..];
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+fn fallback_fill(buf: &mut [u8]) {
+    use core::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    for (i, chunk) in buf.chunks_mut(8).enumerate() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        let bytes = h.finish().to_le_bytes();
+        chunk.copy_from_slice(&bytes[..chunk.len()]);
+    }
+}

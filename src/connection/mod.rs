@@ -1,0 +1,409 @@
+//! The connection state machine.
+
+mod recv;
+mod send;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use bytes::{Bytes, BytesMut};
+
+use crate::close::CloseCode;
+use crate::config::{Config, Entropy, NoEntropy};
+use crate::error::{HandshakeError, PeerError, UsageError};
+use crate::event::{Close, Event, Initiator, Open};
+use crate::handshake::{
+    Accept, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response, ResponseCheck,
+    parse_request, write_reject,
+};
+use recv::RecvState;
+use send::SendState;
+
+/// Which end of the connection this is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Sends the opening handshake and masks its frames.
+    Client,
+    /// Answers the opening handshake; its frames are not masked.
+    Server,
+}
+
+/// The connection's state, as in the browser's `readyState` and RFC 6455's
+/// prose. It changes while input is handled, not when events are taken.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// The opening handshake is under way.
+    Connecting,
+    /// "_The WebSocket Connection is Established_" (§4.1): messages flow.
+    Open,
+    /// A close frame was sent or received, not both yet. See
+    /// [`Connection::initiator`] for which side started.
+    Closing,
+    /// The connection is over: the closing handshake completed, the
+    /// connection was failed, the handshake was refused, or the transport
+    /// ended. The `Close` event has been queued.
+    Closed,
+}
+
+enum Phase {
+    /// Server: reading the request head.
+    ServerHandshake(HeadScanner),
+    /// Server: the request was handed to the application.
+    ServerDecision(Request),
+    /// Client: reading the response head.
+    ClientHandshake(ClientHandshake, HeadScanner),
+    /// Client: reading the body of a non-101 response.
+    ClientRejectBody { head: Bytes, status: u16, want: Option<usize> },
+    /// Frames flow (OPEN, or CLOSING once a close frame has passed).
+    Open,
+    Closed,
+}
+
+/// A WebSocket connection, client or server, as a state machine over bytes.
+///
+/// It owns no socket, clock or random number generator. Its methods come in
+/// four groups:
+///
+/// - getters: [`state`](Self::state), [`role`](Self::role),
+///   [`buffered_amount`](Self::buffered_amount),
+///   [`should_close_transport`](Self::should_close_transport), ...
+/// - input from the transport: [`handle_input`](Self::handle_input) with the
+///   bytes read, [`handle_eof`](Self::handle_eof) when the peer stops sending;
+/// - commands from the application: [`accept`](Self::accept),
+///   [`reject`](Self::reject), [`send_text`](Self::send_text),
+///   [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
+///   [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close);
+/// - what the caller must do next: [`poll_event`](Self::poll_event) and
+///   [`poll_transmit`](Self::poll_transmit).
+///
+/// After handing in input or issuing commands, the caller SHOULD drain
+/// `poll_event` until it returns `None`, then write every buffer
+/// `poll_transmit` returns, in order, then close the transport if
+/// `should_close_transport` says so. Events and output never depend on how
+/// the input was split into calls.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    entropy: Box<dyn Entropy + Send>,
+    phase: Phase,
+    inbuf: BytesMut,
+    out: BytesMut,
+    events: VecDeque<Event>,
+    rx: RecvState,
+    tx: SendState,
+    /// The payload of the latest ping not yet answered: pongs coalesce (§5.5.3).
+    pending_pong: Option<Bytes>,
+    close_sent: bool,
+    close_received: bool,
+    initiator: Option<Initiator>,
+    protocol: Option<String>,
+    eof: bool,
+    close_transport: bool,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state())
+            .field("buffered_amount", &self.buffered_amount())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    fn new(role: Role, config: Config, entropy: Box<dyn Entropy + Send>, phase: Phase) -> Self {
+        Connection {
+            role,
+            config,
+            entropy,
+            phase,
+            inbuf: BytesMut::new(),
+            out: BytesMut::new(),
+            events: VecDeque::new(),
+            rx: RecvState::default(),
+            tx: SendState::default(),
+            pending_pong: None,
+            close_sent: false,
+            close_received: false,
+            initiator: None,
+            protocol: None,
+            eof: false,
+            close_transport: false,
+        }
+    }
+
+    /// A server connection, waiting for the client's opening handshake.
+    pub fn server(config: Config) -> Self {
+        let phase = Phase::ServerHandshake(HeadScanner::default());
+        Connection::new(Role::Server, config, Box::new(NoEntropy), phase)
+    }
+
+    /// A client connection. The opening handshake is queued for
+    /// `poll_transmit` at once. `entropy` supplies the key and the masks.
+    pub fn client(
+        request: ClientRequest,
+        config: Config,
+        entropy: impl Entropy + Send + 'static,
+    ) -> Result<Self, UsageError> {
+        let mut conn = Connection::new(
+            Role::Client,
+            config,
+            Box::new(entropy),
+            Phase::Closed,
+        );
+        let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
+        conn.phase = Phase::ClientHandshake(hs, HeadScanner::default());
+        Ok(conn)
+    }
+
+    /// A connection that starts OPEN, for callers who did the upgrade
+    /// elsewhere (an HTTP server's upgrade, or RFC 8441 extended CONNECT).
+    /// A server may pass any entropy: it never masks.
+    pub fn open(role: Role, config: Config, entropy: impl Entropy + Send + 'static) -> Self {
+        Connection::new(role, config, Box::new(entropy), Phase::Open)
+    }
+
+    // ---- getters ----
+
+    /// The connection's state.
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::ServerHandshake(_)
+            | Phase::ServerDecision(_)
+            | Phase::ClientHandshake(..)
+            | Phase::ClientRejectBody { .. } => State::Connecting,
+            Phase::Open if self.close_sent || self.close_received => State::Closing,
+            Phase::Open => State::Open,
+            Phase::Closed => State::Closed,
+        }
+    }
+
+    /// Whether this is a client or a server.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Who started the closing, once somebody has.
+    pub fn initiator(&self) -> Option<Initiator> {
+        self.initiator
+    }
+
+    /// Whether the state is [`State::Closed`].
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// The subprotocol agreed on in the handshake.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How many bytes are queued for `poll_transmit`, like the browser's
+    /// `bufferedAmount`.
+    pub fn buffered_amount(&self) -> usize {
+        self.out.len() + self.pending_pong.as_ref().map_or(0, |p| p.len() + 14)
+    }
+
+    /// Whether the caller MUST now close the transport: the connection is
+    /// closed and all output has been taken. A server closes the TCP
+    /// connection first after a clean close (§7.1.1: "the server MUST close
+    /// the underlying TCP connection immediately"); a client waits for the
+    /// server to close it (reported by `handle_eof`), and MAY give up after
+    /// a timeout of its choosing.
+    pub fn should_close_transport(&self) -> bool {
+        (self.close_transport || self.eof)
+            && self.is_closed()
+            && self.out.is_empty()
+            && self.pending_pong.is_none()
+    }
+
+    // ---- input ----
+
+    /// Hands in bytes read from the transport. Events and output are queued.
+    /// Input after the connection is closed is ignored.
+    pub fn handle_input(&mut self, data: &[u8]) {
+        if self.is_closed() {
+            return;
+        }
+        self.inbuf.extend_from_slice(data);
+        self.process();
+    }
+
+    /// Reports that the peer will send nothing more (the read returned 0).
+    pub fn handle_eof(&mut self) {
+        self.eof = true;
+        match core::mem::replace(&mut self.phase, Phase::Open) {
+            Phase::Closed => self.phase = Phase::Closed,
+            Phase::ClientRejectBody { head, status, .. } => {
+                let body = self.inbuf.split().freeze();
+                self.events.push_back(Event::Rejected(Response { head, status, body }));
+                self.initiator = Some(Initiator::Remote);
+                self.finish(CloseCode::ABNORMAL, String::new(), false);
+            }
+            Phase::ClientHandshake(..) => {
+                self.events.push_back(Event::Error(PeerError::Handshake(HandshakeError::Eof)));
+                self.initiator = Some(Initiator::Remote);
+                self.finish(CloseCode::ABNORMAL, String::new(), false);
+            }
+            Phase::ServerHandshake(_) | Phase::ServerDecision(_) | Phase::Open => {
+                // "If _The WebSocket Connection is Closed_ and no Close control
+                // frame was received by the endpoint ... _The WebSocket
+                // Connection Close Code_ is considered to be 1006" (§7.1.5).
+                self.initiator.get_or_insert(Initiator::Remote);
+                self.finish(CloseCode::ABNORMAL, String::new(), false);
+            }
+        }
+    }
+
+    fn process(&mut self) {
+        loop {
+            match &mut self.phase {
+                Phase::ServerHandshake(scanner) => match scanner.scan(&self.inbuf, &self.config) {
+                    Ok(None) => return,
+                    Ok(Some(n)) => {
+                        let head = self.inbuf.split_to(n).freeze();
+                        match parse_request(head, &self.config) {
+                            Ok(req) => {
+                                self.events.push_back(Event::Request(req.clone()));
+                                self.phase = Phase::ServerDecision(req);
+                            }
+                            Err(e) => return self.refuse_request(e),
+                        }
+                    }
+                    Err(e) => return self.refuse_request(e),
+                },
+                Phase::ClientHandshake(hs, scanner) => {
+                    let n = match scanner.scan(&self.inbuf, &self.config) {
+                        Ok(None) => return,
+                        Ok(Some(n)) => n,
+                        Err(e) => return self.fail_handshake(e),
+                    };
+                    let head = self.inbuf.split_to(n).freeze();
+                    match hs.check(&head, &self.config) {
+                        Ok(ResponseCheck::Open { protocol, extensions }) => {
+                            self.protocol.clone_from(&protocol);
+                            self.events.push_back(Event::Open(Open { protocol, extensions }));
+                            self.phase = Phase::Open;
+                        }
+                        Ok(ResponseCheck::Rejected { status, content_length }) => {
+                            let want = content_length.map(|n| n.min(self.config.max_handshake_bytes));
+                            self.phase = Phase::ClientRejectBody { head, status, want };
+                        }
+                        Err(e) => return self.fail_handshake(e),
+                    }
+                }
+                Phase::ClientRejectBody { head, status, want } => {
+                    let limit = want.unwrap_or(self.config.max_handshake_bytes);
+                    if self.inbuf.len() < limit {
+                        return;
+                    }
+                    let body = self.inbuf.split_to(limit).freeze();
+                    let response = Response { head: head.clone(), status: *status, body };
+                    self.events.push_back(Event::Rejected(response));
+                    self.initiator = Some(Initiator::Remote);
+                    self.close_transport = true;
+                    return self.finish(CloseCode::ABNORMAL, String::new(), false);
+                }
+                Phase::Open => return self.read_frames(),
+                Phase::ServerDecision(_) | Phase::Closed => return,
+            }
+        }
+    }
+
+    /// Server: answers a bad request with its HTTP status and closes.
+    fn refuse_request(&mut self, e: HandshakeError) {
+        let mut body = String::from(e.to_string_static());
+        body.push('\n');
+        write_reject(&Reject::new(e.http_status()).body(body), &mut self.out);
+        self.fail_handshake(e);
+    }
+
+    fn fail_handshake(&mut self, e: HandshakeError) {
+        self.events.push_back(Event::Error(PeerError::Handshake(e)));
+        self.initiator = Some(Initiator::Library);
+        self.close_transport = true;
+        self.finish(CloseCode::ABNORMAL, String::new(), false);
+    }
+
+    /// Enters CLOSED and queues the one `Close` event.
+    fn finish(&mut self, code: CloseCode, reason: String, clean: bool) {
+        self.phase = Phase::Closed;
+        self.inbuf = BytesMut::new();
+        self.rx = RecvState::default();
+        if self.role == Role::Server || !clean {
+            self.close_transport = true;
+        }
+        let initiator = self.initiator.unwrap_or(Initiator::Remote);
+        self.events.push_back(Event::Close(Close { code, reason, initiator, clean }));
+    }
+
+    // ---- handshake commands ----
+
+    /// Server: accepts the request from [`Event::Request`]. The 101 response
+    /// is queued, an `Open` event follows, and frames that arrived behind the
+    /// request are read.
+    pub fn accept(&mut self, accept: Accept) -> Result<(), UsageError> {
+        let Phase::ServerDecision(req) = &self.phase else {
+            return Err(UsageError::InvalidState);
+        };
+        accept.write(req, &mut self.out)?;
+        self.protocol.clone_from(&accept.protocol);
+        self.events.push_back(Event::Open(Open { protocol: accept.protocol, extensions: None }));
+        self.phase = Phase::Open;
+        self.process();
+        Ok(())
+    }
+
+    /// Server: answers the request from [`Event::Request`] with a non-101
+    /// response (a refusal, or a page for a plain HTTP request). The
+    /// connection closes once it is sent.
+    pub fn reject(&mut self, reject: Reject) -> Result<(), UsageError> {
+        if !matches!(self.phase, Phase::ServerDecision(_)) {
+            return Err(UsageError::InvalidState);
+        }
+        reject.check()?;
+        write_reject(&reject, &mut self.out);
+        self.initiator = Some(Initiator::Local);
+        self.close_transport = true;
+        self.finish(CloseCode::ABNORMAL, String::new(), false);
+        Ok(())
+    }
+
+    // ---- output ----
+
+    /// The next event, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// All bytes queued for the transport, in one buffer, if any. The caller
+    /// MUST write them in order, before those of the next call.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.flush_pong();
+        if self.out.is_empty() {
+            None
+        } else {
+            Some(self.out.split().freeze())
+        }
+    }
+}
+
+impl HandshakeError {
+    fn to_string_static(self) -> &'static str {
+        match self.http_status() {
+            405 => "method must be GET",
+            426 => "Sec-WebSocket-Version must be 13",
+            431 => "request head too large",
+            505 => "HTTP/1.1 required",
+            _ => "bad WebSocket upgrade request",
+        }
+    }
+}

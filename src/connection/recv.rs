@@ -1,0 +1,263 @@
+//! The receive path: frames out of the input buffer, unmasked in place,
+//! checked, and assembled into messages (RFC 6455 §5, §6.2).
+
+use alloc::string::String;
+use bytes::{Buf, BytesMut};
+
+use super::{Connection, Phase, Role};
+use crate::close::{CloseCode, parse_close_payload};
+use crate::config::Config;
+use crate::error::{PeerError, ProtocolError};
+use crate::event::{Event, Fragment, Initiator, MessageKind, Utf8Bytes};
+use crate::frame::{FrameHeader, HeaderError, Opcode, Status};
+use crate::mask::apply_mask;
+use crate::utf8::Utf8Validator;
+
+/// Where the receive path is within the current frame and message.
+#[derive(Default)]
+pub(super) struct RecvState {
+    /// The header of the frame being read.
+    frame: Option<FrameHeader>,
+    /// Payload bytes of the frame not yet taken out of the input buffer.
+    remaining: u64,
+    /// Payload bytes of the frame already taken out (for the mask phase).
+    taken: u64,
+    /// Bytes at the front of the input buffer already unmasked and checked.
+    done: usize,
+    /// The type of the data message under way, if any.
+    message: Option<MessageKind>,
+    message_len: u64,
+    fragments: usize,
+    /// Streaming mode: whether the message's first piece is still to come.
+    first_piece: bool,
+    /// Fragments of the message so far (not in streaming mode).
+    assembled: BytesMut,
+    utf8: Utf8Validator,
+}
+
+impl From<HeaderError> for ProtocolError {
+    fn from(e: HeaderError) -> Self {
+        match e {
+            HeaderError::NonMinimalLength => ProtocolError::NonMinimalLength,
+            HeaderError::LengthTopBit => ProtocolError::LengthTopBit,
+        }
+    }
+}
+
+impl RecvState {
+    /// Checks a new frame's header against the rules and the limits, before
+    /// any of its payload is read: nothing is reserved for a declared length.
+    fn begin(&mut self, h: FrameHeader, role: Role, config: &Config) -> Result<(), ProtocolError> {
+        // "MUST be 0 unless an extension is negotiated that defines meanings
+        // for non-zero values. If a nonzero value is received and none of the
+        // negotiated extensions defines the meaning of such a nonzero value,
+        // the receiving endpoint MUST _Fail the WebSocket Connection_" (§5.2).
+        if h.rsv != 0 {
+            return Err(ProtocolError::ReservedBits);
+        }
+        // "If an unknown opcode is received, the receiving endpoint MUST _Fail
+        // the WebSocket Connection_" (§5.2).
+        if h.opcode.is_reserved() {
+            return Err(ProtocolError::ReservedOpcode);
+        }
+        // "The server MUST close the connection upon receiving a frame that
+        // is not masked ... A client MUST close a connection if it detects a
+        // masked frame" (§5.1).
+        match (role, h.mask) {
+            (Role::Server, None) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, Some(_)) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        if h.opcode.is_control() {
+            // "All control frames MUST have a payload length of 125 bytes or
+            // less and MUST NOT be fragmented" (§5.5).
+            if !h.fin {
+                return Err(ProtocolError::FragmentedControlFrame);
+            }
+            if h.payload_len > 125 {
+                return Err(ProtocolError::ControlFrameTooLong);
+            }
+        } else {
+            if h.payload_len > config.max_frame_size as u64 {
+                return Err(ProtocolError::FrameTooBig);
+            }
+            match (self.message, h.opcode) {
+                // "A fragmented message consists of a single frame with the FIN
+                // bit clear and an opcode other than 0, followed by zero or
+                // more frames with the FIN bit clear and the opcode set to 0,
+                // and terminated by a single frame with the FIN bit set and an
+                // opcode of 0" (§5.4).
+                (None, Opcode::CONTINUATION) => return Err(ProtocolError::UnexpectedContinuation),
+                (Some(_), Opcode::CONTINUATION) => {}
+                (Some(_), _) => return Err(ProtocolError::ExpectedContinuation),
+                (None, op) => {
+                    let kind = if op == Opcode::TEXT { MessageKind::Text } else { MessageKind::Binary };
+                    self.message = Some(kind);
+                    self.message_len = 0;
+                    self.fragments = 0;
+                    self.first_piece = true;
+                    self.utf8.reset();
+                }
+            }
+            self.fragments += 1;
+            if self.fragments > config.max_fragments {
+                return Err(ProtocolError::TooManyFragments);
+            }
+            self.message_len += h.payload_len;
+            if self.message_len > config.max_message_size as u64 {
+                return Err(ProtocolError::MessageTooBig);
+            }
+        }
+        self.frame = Some(h);
+        self.remaining = h.payload_len;
+        self.taken = 0;
+        self.done = 0;
+        Ok(())
+    }
+}
+
+impl Connection {
+    /// Reads every complete frame (and, for data frames, every piece of
+    /// payload) the input buffer holds.
+    pub(super) fn read_frames(&mut self) {
+        while matches!(self.phase, Phase::Open) {
+            let step = match self.rx.frame {
+                None => self.read_header(),
+                Some(h) if h.opcode.is_control() => self.read_control(h),
+                Some(h) => self.read_data(h),
+            };
+            match step {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+
+    fn read_header(&mut self) -> Result<bool, ProtocolError> {
+        match FrameHeader::parse(&self.inbuf)? {
+            Status::Partial => Ok(false),
+            Status::Complete(h, n) => {
+                self.inbuf.advance(n);
+                self.rx.begin(h, self.role, &self.config)?;
+                Ok(true)
+            }
+        }
+    }
+
+    fn read_control(&mut self, h: FrameHeader) -> Result<bool, ProtocolError> {
+        let len = h.payload_len as usize; // at most 125
+        if self.inbuf.len() < len {
+            return Ok(false);
+        }
+        let mut payload = self.inbuf.split_to(len);
+        if let Some(key) = h.mask {
+            apply_mask(&mut payload, key, 0);
+        }
+        self.rx.frame = None;
+        let payload = payload.freeze();
+        match h.opcode {
+            Opcode::PING => {
+                // "Upon receipt of a Ping frame, an endpoint MUST send a Pong
+                // frame in response, unless it already received a Close
+                // frame" (§5.5.2); "an endpoint MAY elect to send a Pong frame
+                // for only the most recently processed Ping frame" (§5.5.3).
+                if self.config.auto_pong && !self.close_sent {
+                    self.pending_pong = Some(payload.clone());
+                }
+                self.events.push_back(Event::Ping(payload));
+            }
+            Opcode::PONG => self.events.push_back(Event::Pong(payload)),
+            _ => {
+                let (code, reason) = parse_close_payload(&payload)?;
+                self.close_received = true;
+                if !self.close_sent {
+                    // "If an endpoint receives a Close frame and did not
+                    // previously send a Close frame, the endpoint MUST send a
+                    // Close frame in response. (When sending a Close frame in
+                    // response, the endpoint typically echos the status code
+                    // it received.)" (§5.5.1)
+                    self.initiator = Some(Initiator::Remote);
+                    self.flush_pong();
+                    self.write_close(code, reason.as_bytes());
+                }
+                let code = code.unwrap_or(CloseCode::NO_STATUS_RCVD);
+                self.finish(code, String::from(reason), true);
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn read_data(&mut self, h: FrameHeader) -> Result<bool, ProtocolError> {
+        let kind = self.rx.message.unwrap_or(MessageKind::Binary);
+        let avail = self.rx.remaining.min(self.inbuf.len() as u64) as usize;
+        if avail > self.rx.done {
+            // Unmask and validate each piece as soon as it arrives, while it is
+            // in cache, so that invalid text fails before the frame is complete.
+            let fresh = &mut self.inbuf[self.rx.done..avail];
+            if let Some(key) = h.mask {
+                let phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
+                apply_mask(fresh, key, phase);
+            }
+            if kind == MessageKind::Text {
+                self.rx.utf8.feed(fresh).map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            self.rx.done = avail;
+        }
+        let frame_done = avail as u64 == self.rx.remaining;
+        let last = frame_done && h.fin;
+        if last && !self.rx.utf8.is_complete() {
+            return Err(ProtocolError::InvalidUtf8);
+        }
+        if self.config.streaming {
+            if avail > 0 || last {
+                let data = self.inbuf.split_to(avail).freeze();
+                let first = core::mem::replace(&mut self.rx.first_piece, false);
+                self.events.push_back(Event::Fragment(Fragment { kind, data, first, last }));
+            }
+        } else if frame_done {
+            let data = self.inbuf.split_to(avail);
+            if !last {
+                self.rx.assembled.extend_from_slice(&data);
+            } else {
+                let payload = if self.rx.assembled.is_empty() {
+                    data.freeze() // a single frame: no copy
+                } else {
+                    self.rx.assembled.extend_from_slice(&data);
+                    self.rx.assembled.split().freeze()
+                };
+                self.events.push_back(match kind {
+                    MessageKind::Text => Event::Text(Utf8Bytes::from_validated(payload)),
+                    MessageKind::Binary => Event::Binary(payload),
+                });
+            }
+        } else {
+            return Ok(false);
+        }
+        self.rx.remaining -= avail as u64;
+        self.rx.taken += avail as u64;
+        self.rx.done = 0;
+        if !frame_done {
+            return Ok(false);
+        }
+        self.rx.frame = None;
+        if h.fin {
+            self.rx.message = None;
+        }
+        Ok(true)
+    }
+
+    /// "_Fail the WebSocket Connection_": send a close frame with the
+    /// error's code if none was sent, and close (§7.1.7).
+    pub(super) fn fail(&mut self, e: ProtocolError) {
+        self.events.push_back(Event::Error(PeerError::Protocol(e)));
+        self.pending_pong = None;
+        if !self.close_sent {
+            self.write_close(Some(e.close_code()), e.description().as_bytes());
+        }
+        self.initiator = Some(Initiator::Library);
+        self.close_transport = true;
+        self.finish(e.close_code(), String::new(), false);
+    }
+}

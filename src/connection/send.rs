@@ -1,0 +1,170 @@
+//! The send path: messages and control frames into the output queue,
+//! masked with fresh keys on a client (RFC 6455 §5.3, §6.1).
+
+use super::{Connection, Phase, Role};
+use crate::close::{CloseCode, MAX_REASON_LEN};
+use crate::error::UsageError;
+use crate::event::{Initiator, MessageKind};
+use crate::frame::{FrameHeader, MAX_HEADER_LEN, Opcode};
+use crate::mask::apply_mask;
+use crate::utf8::Utf8Validator;
+
+/// The message being sent in fragments, if any.
+#[derive(Default)]
+pub(super) struct SendState {
+    fragmenting: Option<MessageKind>,
+    utf8: Utf8Validator,
+}
+
+fn data_opcode(kind: MessageKind) -> Opcode {
+    match kind {
+        MessageKind::Text => Opcode::TEXT,
+        MessageKind::Binary => Opcode::BINARY,
+    }
+}
+
+impl Connection {
+    fn check_open(&self) -> Result<(), UsageError> {
+        // Nothing may follow our close frame: "The application MUST NOT send
+        // any more data frames after sending a Close frame" (§5.5.1).
+        if !matches!(self.phase, Phase::Open) || self.close_sent {
+            return Err(UsageError::InvalidState);
+        }
+        Ok(())
+    }
+
+    fn check_room(&self, payload: usize) -> Result<(), UsageError> {
+        let need = self.buffered_amount().saturating_add(payload + MAX_HEADER_LEN);
+        if need > self.config.max_pending_output {
+            return Err(UsageError::OutputFull);
+        }
+        Ok(())
+    }
+
+    /// Appends one frame to the output queue.
+    fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
+        // "A client MUST mask all frames that it sends to the server ... The
+        // masking key MUST be derived from a strong source of entropy, ... a
+        // fresh masking key for each frame" (§5.1, §5.3).
+        let mask = (self.role == Role::Client).then(|| {
+            let mut key = [0u8; 4];
+            self.entropy.fill(&mut key);
+            key
+        });
+        let header = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: payload.len() as u64 };
+        let (bytes, n) = header.encode();
+        self.out.reserve(n + payload.len());
+        self.out.extend_from_slice(&bytes[..n]);
+        let start = self.out.len();
+        self.out.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut self.out[start..], key, 0);
+        }
+    }
+
+    pub(super) fn flush_pong(&mut self) {
+        if let Some(p) = self.pending_pong.take() {
+            self.write_frame(true, Opcode::PONG, &p);
+        }
+    }
+
+    pub(super) fn write_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
+        let mut payload = [0u8; 125];
+        let len = match code {
+            None => 0,
+            Some(c) => {
+                let reason = &reason[..reason.len().min(MAX_REASON_LEN)];
+                payload[..2].copy_from_slice(&c.as_u16().to_be_bytes());
+                payload[2..2 + reason.len()].copy_from_slice(reason);
+                2 + reason.len()
+            }
+        };
+        self.write_frame(true, Opcode::CLOSE, &payload[..len]);
+        self.close_sent = true;
+    }
+
+    /// Sends a text message in one frame.
+    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
+        self.send_message(Opcode::TEXT, text.as_bytes())
+    }
+
+    /// Sends a binary message in one frame.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
+        self.send_message(Opcode::BINARY, data)
+    }
+
+    fn send_message(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), UsageError> {
+        self.check_open()?;
+        if self.tx.fragmenting.is_some() {
+            return Err(UsageError::MessageInProgress);
+        }
+        self.check_room(data.len())?;
+        self.write_frame(true, opcode, data);
+        Ok(())
+    }
+
+    /// Sends one fragment of a message; `fin` marks the last. The first
+    /// fragment sets the message's kind; later ones MUST have the same kind.
+    /// Text fragments may split a code point; the message as a whole MUST be
+    /// UTF-8 and is checked as it goes. Control frames may be sent between
+    /// fragments.
+    pub fn send_fragment(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<(), UsageError> {
+        self.check_open()?;
+        let opcode = match self.tx.fragmenting {
+            None => data_opcode(kind),
+            Some(k) if k == kind => Opcode::CONTINUATION,
+            Some(_) => return Err(UsageError::FragmentKind),
+        };
+        let mut utf8 = if self.tx.fragmenting.is_none() { Utf8Validator::new() } else { self.tx.utf8.clone() };
+        if kind == MessageKind::Text {
+            utf8.feed(data).map_err(|_| UsageError::InvalidUtf8)?;
+            if fin && !utf8.is_complete() {
+                return Err(UsageError::InvalidUtf8);
+            }
+        }
+        self.check_room(data.len())?;
+        self.write_frame(fin, opcode, data);
+        self.tx.utf8 = utf8;
+        self.tx.fragmenting = if fin { None } else { Some(kind) };
+        Ok(())
+    }
+
+    /// Sends a ping with up to 125 bytes of payload.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.send_control(Opcode::PING, payload)
+    }
+
+    /// Sends an unsolicited pong (a heartbeat that expects no answer, §5.5.3).
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.send_control(Opcode::PONG, payload)
+    }
+
+    fn send_control(&mut self, opcode: Opcode, payload: &[u8]) -> Result<(), UsageError> {
+        self.check_open()?;
+        if payload.len() > 125 {
+            return Err(UsageError::ControlTooLong);
+        }
+        self.check_room(payload.len())?;
+        self.write_frame(true, opcode, payload);
+        Ok(())
+    }
+
+    /// Starts the closing handshake with `code` and a `reason` of at most 123
+    /// bytes. Codes that may not be sent (1004–1006, 1015, outside
+    /// 1000–4999, reserved ranges) are refused, never rewritten. After this,
+    /// nothing else is sent; the `Close` event comes when the peer answers or
+    /// the transport ends.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), UsageError> {
+        self.check_open()?;
+        if !code.is_valid_on_wire() {
+            return Err(UsageError::InvalidCloseCode(code.as_u16()));
+        }
+        if reason.len() > MAX_REASON_LEN {
+            return Err(UsageError::ReasonTooLong);
+        }
+        self.initiator = Some(Initiator::Local);
+        self.flush_pong();
+        self.write_close(Some(code), reason.as_bytes());
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! What a connection reports: events, and the owned values they carry.
+
+use alloc::string::String;
+use bytes::Bytes;
+use core::fmt;
+
+use crate::close::CloseCode;
+use crate::error::PeerError;
+use crate::handshake::{Request, Response};
+
+/// Something that happened on a connection, taken with
+/// [`crate::Connection::poll_event`]. Every value is owned, so events can be
+/// kept, sent to other threads, or handed across a C ABI.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// Server: a client's opening handshake arrived. Answer it with
+    /// `accept` or `reject`.
+    Request(Request),
+    /// The handshake is complete; the connection is OPEN.
+    Open(Open),
+    /// Client: the server answered with a status other than 101. A `Close`
+    /// event follows.
+    Rejected(Response),
+    /// A complete text message.
+    Text(Utf8Bytes),
+    /// A complete binary message.
+    Binary(Bytes),
+    /// In streaming mode, a piece of a data message, delivered as it arrives.
+    Fragment(Fragment),
+    /// A ping arrived (a pong has been queued unless `auto_pong` is off).
+    Ping(Bytes),
+    /// A pong arrived.
+    Pong(Bytes),
+    /// The peer broke the protocol; the connection has been failed. A
+    /// `Close` event follows.
+    Error(PeerError),
+    /// The connection is closed. Always the last event, and always exactly one.
+    Close(Close),
+}
+
+/// The outcome of the opening handshake.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Open {
+    /// The subprotocol both sides agreed on.
+    pub protocol: Option<String>,
+    /// The extensions the server accepted, as the header's text.
+    pub extensions: Option<String>,
+}
+
+/// Who started the closing of a connection.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Initiator {
+    /// This side's application, by `close` or `reject`.
+    Local,
+    /// This library, on the peer's protocol error.
+    Library,
+    /// The peer, by a close frame, a refused handshake, or by going away.
+    Remote,
+}
+
+/// How a connection ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Close {
+    /// The code from the peer's close frame; 1005 if it had none; the code
+    /// we failed the connection with on a protocol error; 1006 if no close
+    /// frame was received.
+    pub code: CloseCode,
+    /// The reason from the peer's close frame, or empty.
+    pub reason: String,
+    /// Who started the closing.
+    pub initiator: Initiator,
+    /// Whether the closing handshake completed: a close frame was both sent
+    /// and received.
+    pub clean: bool,
+}
+
+/// The type of a data message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// UTF-8 text.
+    Text,
+    /// Arbitrary bytes.
+    Binary,
+}
+
+/// A piece of a data message in streaming mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// The message's type.
+    pub kind: MessageKind,
+    /// The bytes. For text, a piece may end inside a code point; the
+    /// message as a whole has been checked to be UTF-8 up to here.
+    pub data: Bytes,
+    /// Whether this is the message's first piece.
+    pub first: bool,
+    /// Whether this is the message's last piece.
+    pub last: bool,
+}
+
+/// Bytes known to be valid UTF-8: the payload of a text message.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Utf8Bytes(Bytes);
+
+impl Utf8Bytes {
+    /// Wraps bytes that are valid UTF-8; `None` otherwise.
+    pub fn from_bytes(bytes: Bytes) -> Option<Self> {
+        core::str::from_utf8(&bytes).is_ok().then_some(Utf8Bytes(bytes))
+    }
+
+    pub(crate) fn from_validated(bytes: Bytes) -> Self {
+        debug_assert!(core::str::from_utf8(&bytes).is_ok());
+        Utf8Bytes(bytes)
+    }
+
+    /// The text. This crate forbids `unsafe`, so the check that the bytes
+    /// are UTF-8 runs again here (at memory speed); [`Utf8Bytes::as_bytes`]
+    /// is free.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The UTF-8 bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The underlying buffer.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Utf8Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Utf8Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&'static str> for Utf8Bytes {
+    fn from(s: &'static str) -> Self {
+        Utf8Bytes(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<String> for Utf8Bytes {
+    fn from(s: String) -> Self {
+        Utf8Bytes(Bytes::from(s))
+    }
+}
+
+impl PartialEq<str> for Utf8Bytes {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Utf8Bytes {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Utf8Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}

@@ -1,0 +1,433 @@
+//! The client's side of the opening handshake (RFC 6455 §4.1).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{Bytes, BytesMut};
+
+use super::{
+    Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first, has_token, is_safe_value,
+    is_token, list_values, map_httparse, parse_extensions, write_headers,
+};
+use crate::config::{Config, Entropy};
+use crate::error::{HandshakeError, UsageError};
+
+/// What a client asks for: where to connect, and what to offer. Build it,
+/// then hand it to [`crate::Connection::client`], which checks every part
+/// and refuses anything that could inject into the request.
+#[derive(Clone, Debug)]
+pub struct ClientRequest {
+    host: String,
+    port: Option<u16>,
+    secure: bool,
+    path: String,
+    origin: Option<String>,
+    protocols: Vec<String>,
+    extensions: Vec<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl ClientRequest {
+    /// A request for `path` (e.g. "/chat") on `host` (the `Host` header,
+    /// with a port if it is not the default).
+    pub fn new(host: impl Into<String>, path: impl Into<String>) -> Self {
+        ClientRequest {
+            host: host.into(),
+            port: None,
+            secure: false,
+            path: path.into(),
+            origin: None,
+            protocols: Vec::new(),
+            extensions: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A request from a `ws://` or `wss://` URL (§3). Fragments and user
+    /// information are refused: "Fragment identifiers are meaningless in
+    /// the context of WebSocket URIs and MUST NOT be used on these URIs".
+    pub fn from_url(url: &str) -> Result<Self, UsageError> {
+        let (secure, rest) = if let Some(r) = strip_prefix_ci(url, "ws://") {
+            (false, r)
+        } else if let Some(r) = strip_prefix_ci(url, "wss://") {
+            (true, r)
+        } else {
+            return Err(UsageError::InvalidUrl);
+        };
+        if rest.contains('#') {
+            return Err(UsageError::InvalidUrl);
+        }
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, target) = rest.split_at(split);
+        if authority.is_empty() || authority.contains('@') {
+            return Err(UsageError::InvalidUrl);
+        }
+        let port = match authority.rfind(':') {
+            Some(i) if !authority[i..].contains(']') => {
+                Some(authority[i + 1..].parse::<u16>().map_err(|_| UsageError::InvalidUrl)?)
+            }
+            _ => None,
+        };
+        let path = match target {
+            "" => String::from("/"),
+            t if t.starts_with('?') => alloc::format!("/{t}"),
+            t => String::from(t),
+        };
+        let mut req = ClientRequest::new(authority, path);
+        req.port = port;
+        req.secure = secure;
+        req.check()?;
+        Ok(req)
+    }
+
+    /// The host name to connect to, without port or IPv6 brackets.
+    pub fn host_name(&self) -> &str {
+        let h = match self.port {
+            Some(_) => self.host.rsplit_once(':').map_or(&*self.host, |(h, _)| h),
+            None => &self.host,
+        };
+        h.trim_start_matches('[').trim_end_matches(']')
+    }
+
+    /// The port to connect to: the URL's, or 80 / 443.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(if self.secure { 443 } else { 80 })
+    }
+
+    /// Whether the URL was `wss://` (TLS is the caller's to provide).
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The request target.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Sets the `Origin` header.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Offers a subprotocol (`Sec-WebSocket-Protocol`), in order of preference.
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocols.push(protocol.into());
+        self
+    }
+
+    /// Offers several subprotocols.
+    pub fn protocols<I: IntoIterator<Item = S>, S: Into<String>>(mut self, protocols: I) -> Self {
+        self.protocols.extend(protocols.into_iter().map(Into::into));
+        self
+    }
+
+    /// Offers an extension: one `Sec-WebSocket-Extensions` element, such as
+    /// `"permessage-deflate; client_max_window_bits"`.
+    pub fn extension(mut self, offer: impl Into<String>) -> Self {
+        self.extensions.push(offer.into());
+        self
+    }
+
+    /// Adds a header (e.g. `Authorization`, `Cookie`).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    fn check(&self) -> Result<(), UsageError> {
+        let bad = |s: &str| s.is_empty() || s.bytes().any(|b| b <= b' ' || b == 0x7F || b == b'#');
+        if bad(&self.host) || self.host.contains(['/', '?', '@']) {
+            return Err(UsageError::InvalidUrl);
+        }
+        if bad(&self.path) || !self.path.starts_with('/') {
+            return Err(UsageError::InvalidUrl);
+        }
+        if self.origin.as_deref().is_some_and(|o| !is_safe_value(o)) {
+            return Err(UsageError::InvalidHeader);
+        }
+        if self.protocols.iter().any(|p| !is_token(p)) {
+            return Err(UsageError::InvalidProtocol);
+        }
+        for e in &self.extensions {
+            if !is_safe_value(e) || parse_extensions_value(e).is_err() {
+                return Err(UsageError::InvalidHeader);
+            }
+        }
+        for (n, v) in &self.headers {
+            if n.eq_ignore_ascii_case("origin") {
+                return Err(UsageError::ReservedHeader);
+            }
+            check_header(n, v)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the request, draws the key and writes the request head.
+    pub(crate) fn start(
+        self,
+        entropy: &mut dyn Entropy,
+        out: &mut BytesMut,
+    ) -> Result<ClientHandshake, UsageError> {
+        self.check()?;
+        let mut nonce = [0u8; 16];
+        // "a nonce consisting of a randomly selected 16-byte value that has
+        // been base64-encoded" (§4.1, item 7).
+        entropy.fill(&mut nonce);
+        let mut key = [0u8; 24];
+        let _ = BASE64.encode_slice(nonce, &mut key);
+        out.extend_from_slice(b"GET ");
+        out.extend_from_slice(self.path.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+        out.extend_from_slice(self.host.as_bytes());
+        out.extend_from_slice(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+        out.extend_from_slice(&key);
+        out.extend_from_slice(b"\r\nSec-WebSocket-Version: 13\r\n");
+        if let Some(o) = &self.origin {
+            out.extend_from_slice(b"Origin: ");
+            out.extend_from_slice(o.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !self.protocols.is_empty() {
+            out.extend_from_slice(b"Sec-WebSocket-Protocol: ");
+            out.extend_from_slice(self.protocols.join(", ").as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !self.extensions.is_empty() {
+            out.extend_from_slice(b"Sec-WebSocket-Extensions: ");
+            out.extend_from_slice(self.extensions.join(", ").as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        write_headers(out, &self.headers);
+        out.extend_from_slice(b"\r\n");
+        let extension_names = self
+            .extensions
+            .iter()
+            .flat_map(|e| parse_extensions_value(e).unwrap_or_default())
+            .map(|e| e.name)
+            .collect();
+        Ok(ClientHandshake { accept: accept_key(&key), protocols: self.protocols, extension_names })
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+fn parse_extensions_value(v: &str) -> Result<Vec<Extension>, ()> {
+    let mut head = Vec::from(&b"X\r\nSec-WebSocket-Extensions: "[..]);
+    head.extend_from_slice(v.as_bytes());
+    head.extend_from_slice(b"\r\n\r\n");
+    parse_extensions(&head)
+}
+
+/// What the client remembers between its request and the response.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientHandshake {
+    accept: [u8; 28],
+    protocols: Vec<String>,
+    extension_names: Vec<String>,
+}
+
+/// The verdict on a complete response head.
+pub(crate) enum ResponseCheck {
+    /// A valid 101: the chosen subprotocol and extensions header, if any.
+    Open { protocol: Option<String>, extensions: Option<String> },
+    /// Another status; the body may follow (`Content-Length`, if given).
+    Rejected { status: u16, content_length: Option<usize> },
+}
+
+impl ClientHandshake {
+    /// Checks a complete response head (`head` ends with its empty line).
+    pub(crate) fn check(&self, head: &[u8], config: &Config) -> Result<ResponseCheck, HandshakeError> {
+        let mut table = [httparse::EMPTY_HEADER; HEADER_TABLE];
+        let n = config.max_headers.min(HEADER_TABLE);
+        let mut resp = httparse::Response::new(&mut table[..n]);
+        match resp.parse(head) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed),
+            Err(e) => return Err(map_httparse(e)),
+        }
+        let status = resp.code.unwrap_or(0);
+        if status != 101 {
+            let content_length = match count(head, "content-length") {
+                0 => None,
+                _ => first(head, "content-length")
+                    .and_then(|v| core::str::from_utf8(v).ok())
+                    .and_then(|v| v.parse::<usize>().ok()),
+            };
+            return Ok(ResponseCheck::Rejected { status, content_length });
+        }
+        // "If the response lacks an |Upgrade| header field or the |Upgrade|
+        // header field contains a value that is not an ASCII case-insensitive
+        // match for the value "websocket", the client MUST _Fail the
+        // WebSocket Connection_" (§4.1, item 2); likewise `Connection` (item 3).
+        if !has_token(head, "upgrade", "websocket") || !has_token(head, "connection", "upgrade") {
+            return Err(HandshakeError::NotUpgrade);
+        }
+        // "If the |Sec-WebSocket-Accept| contains a value other than the
+        // base64-encoded SHA-1 of the concatenation of the |Sec-WebSocket-Key|
+        // (as a string, not base64-decoded) with the string "258EAFA5-E914-
+        // 47DA-95CA-C5AB0DC85B11" ... the client MUST _Fail the WebSocket
+        // Connection_" (§4.1, item 4).
+        if count(head, "sec-websocket-accept") != 1
+            || first(head, "sec-websocket-accept") != Some(&self.accept[..])
+        {
+            return Err(HandshakeError::BadAccept);
+        }
+        // "If the response includes a |Sec-WebSocket-Protocol| header field
+        // and this header field indicates the use of a subprotocol that was
+        // not present in the client's handshake ... the client MUST _Fail
+        // the WebSocket Connection_" (§4.1, item 6).
+        let protocol = match count(head, "sec-websocket-protocol") {
+            0 => None,
+            1 => {
+                let mut values = list_values(head, "sec-websocket-protocol");
+                let chosen = values.next().and_then(|v| core::str::from_utf8(v).ok());
+                match chosen {
+                    Some(p) if values.next().is_none() && self.protocols.iter().any(|o| o == p) => {
+                        Some(String::from(p))
+                    }
+                    _ => return Err(HandshakeError::UnofferedProtocol),
+                }
+            }
+            _ => return Err(HandshakeError::UnofferedProtocol),
+        };
+        // "If the response includes a |Sec-WebSocket-Extensions| header field
+        // and this header field indicates the use of an extension that was not
+        // present in the client's handshake ... the client MUST _Fail the
+        // WebSocket Connection_" (§4.1, item 5).
+        let exts = parse_extensions(head).map_err(|_| HandshakeError::UnofferedExtension)?;
+        if exts.iter().any(|e| !self.extension_names.iter().any(|n| n.eq_ignore_ascii_case(&e.name))) {
+            return Err(HandshakeError::UnofferedExtension);
+        }
+        let extensions = (!exts.is_empty()).then(|| {
+            Headers::new(head)
+                .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        Ok(ResponseCheck::Open { protocol, extensions })
+    }
+}
+
+/// A server's answer other than 101, reported in [`crate::Event::Rejected`]:
+/// status, headers and body. Following a redirect is the caller's decision.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub(crate) head: Bytes,
+    pub(crate) status: u16,
+    pub(crate) body: Bytes,
+}
+
+impl Response {
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first header called `name` (case-insensitive), e.g. `Location`.
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        first(&self.head, name)
+    }
+
+    /// Every header line, in order.
+    pub fn headers(&self) -> Headers<'_> {
+        Headers::new(&self.head)
+    }
+
+    /// The body: `Content-Length` bytes, or what arrived before the
+    /// transport closed, at most `Config::max_handshake_bytes`.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The raw head, status line through the empty line.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(req: ClientRequest) -> (ClientHandshake, String) {
+        let mut out = BytesMut::new();
+        let mut zero = |b: &mut [u8]| b.fill(0);
+        let hs = req.start(&mut zero, &mut out).unwrap();
+        (hs, String::from_utf8(out.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn request_head() {
+        let req = ClientRequest::from_url("ws://example.com:9001/chat?room=1")
+            .unwrap()
+            .origin("http://example.com")
+            .protocols(["chat", "superchat"])
+            .header("Authorization", "Bearer x");
+        assert_eq!(req.host_name(), "example.com");
+        assert_eq!(req.port(), 9001);
+        let (_, head) = start(req);
+        assert_eq!(
+            head,
+            "GET /chat?room=1 HTTP/1.1\r\nHost: example.com:9001\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\nAuthorization: Bearer x\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(ClientRequest::from_url("ws://h").unwrap().path(), "/");
+        assert_eq!(ClientRequest::from_url("WSS://h?q").unwrap().path(), "/?q");
+        assert_eq!(ClientRequest::from_url("wss://h/").unwrap().port(), 443);
+        assert_eq!(ClientRequest::from_url("ws://[::1]:80/").unwrap().host_name(), "::1");
+        for bad in ["http://h/", "ws://", "ws://h/#frag", "ws://u@h/", "ws://h:99999/", "ws://h/a b"] {
+            assert!(ClientRequest::from_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn injection_refused() {
+        let mut out = BytesMut::new();
+        let mut zero = |b: &mut [u8]| b.fill(0);
+        let cases = [
+            ClientRequest::new("h", "/").header("X", "a\r\nB: c"),
+            ClientRequest::new("h", "/").header("X\n", "a"),
+            ClientRequest::new("h", "/").origin("o\r\n"),
+            ClientRequest::new("h\r\nX: y", "/"),
+            ClientRequest::new("h", "/\r\n"),
+            ClientRequest::new("h", "/").protocol("a b"),
+            ClientRequest::new("h", "/").extension("x\0"),
+            ClientRequest::new("h", "/").header("Sec-WebSocket-Key", "x"),
+        ];
+        for c in cases {
+            assert!(c.clone().start(&mut zero, &mut out).is_err(), "{c:?}");
+        }
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn response_checks() {
+        let (hs, _) = start(ClientRequest::new("h", "/").protocol("chat").extension("foo"));
+        let accept = core::str::from_utf8(&hs.accept).unwrap();
+        let ok = alloc::format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"
+        );
+        let cfg = Config::default();
+        let check = |extra: &str| hs.check(alloc::format!("{ok}{extra}\r\n").as_bytes(), &cfg);
+        assert!(matches!(check(""), Ok(ResponseCheck::Open { protocol: None, .. })));
+        assert!(matches!(check("Sec-WebSocket-Protocol: chat\r\n"), Ok(ResponseCheck::Open { protocol: Some(_), .. })));
+        assert!(matches!(check("Sec-WebSocket-Protocol: other\r\n"), Err(HandshakeError::UnofferedProtocol)));
+        assert!(matches!(check("Sec-WebSocket-Extensions: foo\r\n"), Ok(ResponseCheck::Open { extensions: Some(_), .. })));
+        assert!(matches!(check("Sec-WebSocket-Extensions: bar\r\n"), Err(HandshakeError::UnofferedExtension)));
+        let bad_accept = ok.replace(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert!(matches!(hs.check(alloc::format!("{bad_accept}\r\n").as_bytes(), &cfg), Err(HandshakeError::BadAccept)));
+        let no_upgrade = ok.replace("Upgrade: WebSocket\r\n", "");
+        assert!(matches!(hs.check(alloc::format!("{no_upgrade}\r\n").as_bytes(), &cfg), Err(HandshakeError::NotUpgrade)));
+        let r = hs.check(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\n", &cfg);
+        assert!(matches!(r, Ok(ResponseCheck::Rejected { status: 403, content_length: Some(5) })));
+    }
+}

@@ -1,0 +1,379 @@
+//! The opening handshake (RFC 6455 §4): the accept key, HTTP head scanning
+//! and the header rules both sides share.
+
+mod client;
+mod server;
+
+pub use client::{ClientRequest, Response};
+pub(crate) use client::{ClientHandshake, ResponseCheck};
+pub use server::{Accept, Reject, Request};
+pub(crate) use server::{parse_request, write_reject};
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::BytesMut;
+
+use crate::config::Config;
+use crate::error::{HandshakeError, UsageError};
+
+/// The GUID the server appends to the key: "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" (§1.3).
+const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: "the base64-encoded
+/// SHA-1 of the concatenation of the |Sec-WebSocket-Key| (as a string, not
+/// base64-decoded) with the string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11""
+/// (§4.2.2). The result is 28 ASCII bytes.
+pub fn accept_key(key: &[u8]) -> [u8; 28] {
+    let mut sha = sha1_smol::Sha1::new();
+    sha.update(key);
+    sha.update(GUID);
+    let digest = sha.digest().bytes();
+    let mut out = [0u8; 28];
+    // 20 bytes always encode to exactly 28 base64 characters.
+    let _ = BASE64.encode_slice(digest, &mut out);
+    out
+}
+
+/// Finds the end of an HTTP head in a buffer that grows, looking at each
+/// byte once (so a head trickled a byte at a time costs linear work, not
+/// quadratic), and enforces the size limits while it looks.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HeadScanner {
+    pos: usize,
+    line_start: usize,
+}
+
+impl HeadScanner {
+    /// Returns the length of the head (through its empty line) once it is
+    /// complete.
+    pub(crate) fn scan(
+        &mut self,
+        buf: &[u8],
+        config: &Config,
+    ) -> Result<Option<usize>, HandshakeError> {
+        let limit = buf.len().min(config.max_handshake_bytes);
+        while self.pos < limit {
+            let Some(i) = buf[self.pos..limit].iter().position(|&b| b == b'\n') else {
+                self.pos = limit;
+                break;
+            };
+            let nl = self.pos + i;
+            let line = &buf[self.line_start..nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.len() > config.max_header_line {
+                return Err(HandshakeError::LineTooLong);
+            }
+            self.pos = nl + 1;
+            if line.is_empty() && self.line_start > 0 {
+                return Ok(Some(self.pos));
+            }
+            self.line_start = self.pos;
+        }
+        if self.pos - self.line_start > config.max_header_line {
+            return Err(HandshakeError::LineTooLong);
+        }
+        if buf.len() >= config.max_handshake_bytes {
+            return Err(HandshakeError::HeadTooLarge);
+        }
+        Ok(None)
+    }
+}
+
+/// The most headers a head may have whatever the configuration says: the
+/// parser's header table lives on the stack.
+pub(crate) const HEADER_TABLE: usize = 128;
+
+pub(crate) fn map_httparse(e: httparse::Error) -> HandshakeError {
+    match e {
+        httparse::Error::TooManyHeaders => HandshakeError::TooManyHeaders,
+        _ => HandshakeError::Malformed,
+    }
+}
+
+/// The header lines of a validated head, as `(name, value)` with the
+/// value's surrounding white space removed.
+#[derive(Clone, Debug)]
+pub struct Headers<'a> {
+    lines: core::slice::Split<'a, u8, fn(&u8) -> bool>,
+}
+
+impl<'a> Headers<'a> {
+    pub(crate) fn new(head: &'a [u8]) -> Self {
+        let is_nl: fn(&u8) -> bool = |b| *b == b'\n';
+        let mut lines = head.split(is_nl);
+        lines.next(); // the request or status line
+        Headers { lines }
+    }
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = (&'a str, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.lines.next()?;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        let colon = line.iter().position(|&b| b == b':')?;
+        // httparse has checked that names are tokens, so ASCII.
+        let name = core::str::from_utf8(&line[..colon]).ok()?;
+        Some((name, trim(&line[colon + 1..])))
+    }
+}
+
+pub(crate) fn trim(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+/// The comma-separated elements of every header called `name`.
+pub(crate) fn list_values<'a>(head: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> {
+    Headers::new(head)
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| v.split(|&b| b == b','))
+        .map(trim)
+        .filter(|v| !v.is_empty())
+}
+
+pub(crate) fn has_token(head: &[u8], name: &str, token: &str) -> bool {
+    list_values(head, name).any(|v| v.eq_ignore_ascii_case(token.as_bytes()))
+}
+
+pub(crate) fn count(head: &[u8], name: &str) -> usize {
+    Headers::new(head).filter(|(n, _)| n.eq_ignore_ascii_case(name)).count()
+}
+
+pub(crate) fn first<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    Headers::new(head).find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+/// `tchar` from RFC 9110 §5.6.2.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_tchar)
+}
+
+/// A header value we write: no CR, LF, NUL or other control bytes but tab,
+/// so it cannot end the line or the head early (no header injection).
+pub(crate) fn is_safe_value(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7F))
+}
+
+/// Headers the handshake writes itself; the application may not add them.
+const RESERVED: &[&str] = &[
+    "host",
+    "upgrade",
+    "connection",
+    "content-length",
+    "transfer-encoding",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-accept",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+];
+
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), UsageError> {
+    if !is_token(name) || !is_safe_value(value) {
+        return Err(UsageError::InvalidHeader);
+    }
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        return Err(UsageError::ReservedHeader);
+    }
+    Ok(())
+}
+
+pub(crate) fn write_headers(out: &mut BytesMut, headers: &[(String, String)]) {
+    for (n, v) in headers {
+        out.extend_from_slice(n.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// One element of a `Sec-WebSocket-Extensions` list (§9.1): a name and its
+/// parameters, with quoted-string values unquoted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extension {
+    /// The extension token, e.g. `permessage-deflate`.
+    pub name: String,
+    /// `(name, value)` pairs; the value is `None` for a bare parameter.
+    pub params: Vec<(String, Option<String>)>,
+}
+
+/// Parses every `Sec-WebSocket-Extensions` header of a head. Commas inside
+/// quoted strings do not split elements. A malformed header is an error.
+pub(crate) fn parse_extensions(head: &[u8]) -> Result<Vec<Extension>, ()> {
+    let mut out = Vec::new();
+    for (n, v) in Headers::new(head) {
+        if n.eq_ignore_ascii_case("sec-websocket-extensions") {
+            ExtParser { s: v, i: 0 }.list(&mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+struct ExtParser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl ExtParser<'_> {
+    fn ows(&mut self) {
+        while matches!(self.s.get(self.i), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ows();
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&mut self) -> Result<String, ()> {
+        self.ows();
+        let start = self.i;
+        while self.s.get(self.i).is_some_and(|&b| is_tchar(b)) {
+            self.i += 1;
+        }
+        if start == self.i {
+            return Err(());
+        }
+        // tchars are ASCII.
+        Ok(self.s[start..self.i].iter().map(|&b| char::from(b)).collect())
+    }
+
+    fn value(&mut self) -> Result<String, ()> {
+        self.ows();
+        if self.s.get(self.i) != Some(&b'"') {
+            return self.token();
+        }
+        self.i += 1;
+        let mut v = String::new();
+        loop {
+            match self.s.get(self.i) {
+                None => return Err(()),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(v);
+                }
+                Some(b'\\') => {
+                    let &c = self.s.get(self.i + 1).ok_or(())?;
+                    v.push(char::from(c));
+                    self.i += 2;
+                }
+                Some(&c) => {
+                    v.push(char::from(c));
+                    self.i += 1;
+                }
+            }
+        }
+    }
+
+    fn list(&mut self, out: &mut Vec<Extension>) -> Result<(), ()> {
+        loop {
+            self.ows();
+            if self.i == self.s.len() {
+                return Ok(());
+            }
+            if self.eat(b',') {
+                continue;
+            }
+            let name = self.token()?;
+            let mut params = Vec::new();
+            while self.eat(b';') {
+                let p = self.token()?;
+                let v = if self.eat(b'=') { Some(self.value()?) } else { None };
+                params.push((p, v));
+            }
+            out.push(Extension { name, params });
+            self.ows();
+            if self.i < self.s.len() && !self.eat(b',') {
+                return Err(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_1_3_accept_key() {
+        assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    #[test]
+    fn seeds_accept_key() {
+        assert_eq!(&accept_key(b"w4v7O6xFTi36lq3RNcgctw=="), b"Oy4NRAQ13jhfONC7bP8dTKb4PTU=");
+    }
+
+    #[test]
+    fn extensions_with_quoted_commas() {
+        let head = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, foo; bar=\"a,b\"\r\nSec-WebSocket-Extensions: x-webkit\r\n\r\n";
+        let exts = parse_extensions(head).unwrap();
+        assert_eq!(exts.len(), 3);
+        assert_eq!(exts[0].name, "permessage-deflate");
+        assert_eq!(exts[0].params, [("client_max_window_bits".into(), None)]);
+        assert_eq!(exts[1].params, [("bar".into(), Some("a,b".into()))]);
+        assert_eq!(exts[2].name, "x-webkit");
+        let bad = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: a; b=\"open\r\n\r\n";
+        assert!(parse_extensions(bad).is_err());
+    }
+
+    #[test]
+    fn scanner_is_incremental_and_bounded() {
+        let cfg = Config::default();
+        let head = b"GET / HTTP/1.1\r\nHost: x\r\n\r\nrest";
+        let mut s = HeadScanner::default();
+        for n in 0..head.len() {
+            let r = s.scan(&head[..n], &cfg).unwrap();
+            if n < 27 {
+                assert_eq!(r, None, "{n}");
+            } else {
+                assert_eq!(r, Some(27));
+                break;
+            }
+        }
+        let mut small = Config::default();
+        small.max_header_line = 10;
+        assert_eq!(
+            HeadScanner::default().scan(b"GET / HTTP/1.1\r\n", &small),
+            Err(HandshakeError::LineTooLong)
+        );
+        small.max_header_line = 100;
+        small.max_handshake_bytes = 20;
+        assert_eq!(
+            HeadScanner::default().scan(b"GET / HTTP/1.1\r\nA: b\r\nC: d\r\n", &small),
+            Err(HandshakeError::HeadTooLarge)
+        );
+    }
+
+    #[test]
+    fn injection_checks() {
+        assert_eq!(check_header("X-Ok", "fine value"), Ok(()));
+        assert_eq!(check_header("X-Bad", "a\r\nInjected: 1"), Err(UsageError::InvalidHeader));
+        assert_eq!(check_header("X-Bad", "nul\0"), Err(UsageError::InvalidHeader));
+        assert_eq!(check_header("Bad Name", "v"), Err(UsageError::InvalidHeader));
+        assert_eq!(check_header("Bad:Name", "v"), Err(UsageError::InvalidHeader));
+        assert_eq!(check_header("sec-websocket-key", "v"), Err(UsageError::ReservedHeader));
+    }
+}

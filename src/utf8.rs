@@ -1,0 +1,155 @@
+//! Incremental UTF-8 validation.
+//!
+//! "When an endpoint is to interpret a byte stream as UTF-8 but finds that
+//! the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST
+//! _Fail the WebSocket Connection_" (RFC 6455 §8.1). Text messages arrive in
+//! pieces; [`Utf8Validator`] checks each piece as it arrives, so a message
+//! fails at the first invalid byte rather than when it is complete.
+
+/// Validates UTF-8 that arrives in chunks, carrying at most three bytes of an
+/// unfinished code point from one chunk to the next.
+#[derive(Clone, Debug, Default)]
+pub struct Utf8Validator {
+    partial: [u8; 4],
+    partial_len: u8,
+}
+
+/// The input can never become valid UTF-8, whatever follows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Utf8Error;
+
+impl Utf8Validator {
+    /// A validator at the start of a stream.
+    pub const fn new() -> Self {
+        Utf8Validator { partial: [0; 4], partial_len: 0 }
+    }
+
+    /// Checks the next chunk. Fails as soon as the bytes seen so far cannot
+    /// be a prefix of valid UTF-8.
+    pub fn feed(&mut self, mut data: &[u8]) -> Result<(), Utf8Error> {
+        if self.partial_len > 0 {
+            // Complete the code point carried over from the last chunk.
+            let have = usize::from(self.partial_len);
+            let need = utf8_len(self.partial[0]).saturating_sub(have);
+            let take = need.min(data.len());
+            self.partial[have..have + take].copy_from_slice(&data[..take]);
+            let filled = have + take;
+            match core::str::from_utf8(&self.partial[..filled]) {
+                Ok(_) => self.partial_len = 0,
+                Err(e) if e.error_len().is_none() => {
+                    // Still a valid prefix, and `data` is used up.
+                    self.partial_len = filled as u8;
+                    return Ok(());
+                }
+                Err(_) => return Err(Utf8Error),
+            }
+            data = &data[take..];
+        }
+        match validate(data) {
+            Ok(()) => Ok(()),
+            Err(Some(valid_up_to)) => {
+                let tail = &data[valid_up_to..];
+                self.partial[..tail.len()].copy_from_slice(tail);
+                self.partial_len = tail.len() as u8;
+                Ok(())
+            }
+            Err(None) => Err(Utf8Error),
+        }
+    }
+
+    /// Whether the bytes so far end on a code point boundary.
+    pub fn is_complete(&self) -> bool {
+        self.partial_len == 0
+    }
+
+    /// Forgets any carried bytes, for the start of a new message.
+    pub fn reset(&mut self) {
+        self.partial_len = 0;
+    }
+}
+
+/// `Ok` if valid; `Err(Some(n))` if valid up to `n` and the rest is an
+/// unfinished (but so far valid) code point; `Err(None)` if invalid.
+#[inline]
+fn validate(data: &[u8]) -> Result<(), Option<usize>> {
+    // ASCII fast path for short payloads.
+    if data.len() < 64 && data.is_ascii() {
+        return Ok(());
+    }
+    match core::str::from_utf8(data) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error_len().is_none() => Err(Some(e.valid_up_to())),
+        Err(_) => Err(None),
+    }
+}
+
+/// The length of the sequence a lead byte starts (1 for invalid leads, which
+/// the validation then rejects).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunked(data: &[u8], cuts: &[usize]) -> Result<bool, Utf8Error> {
+        let mut v = Utf8Validator::new();
+        let mut start = 0;
+        for &c in cuts {
+            v.feed(&data[start..c])?;
+            start = c;
+        }
+        v.feed(&data[start..])?;
+        Ok(v.is_complete())
+    }
+
+    #[test]
+    fn agrees_with_core_for_every_two_way_split() {
+        let samples: &[&[u8]] = &[
+            "κόσμε".as_bytes(),
+            "𝄞😀 ascii ü".as_bytes(),
+            b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80edited",
+            b"\xf4\x90\x80\x80",
+            b"\xc0\xaf",
+            b"\xe0\x80\xaf",
+            b"\xf0\x9f\x98",
+            b"\xed\x9f\xbf",
+            b"\xef\xbf\xbf",
+            b"\x80",
+            b"ab\xff",
+        ];
+        for s in samples {
+            let expect = core::str::from_utf8(s).is_ok();
+            for cut in 0..=s.len() {
+                for cut2 in cut..=s.len() {
+                    let got = matches!(chunked(s, &[cut, cut2]), Ok(true));
+                    assert_eq!(got, expect, "{s:?} cut at {cut},{cut2}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fails_at_first_invalid_byte() {
+        // Autobahn 6.4.1: the invalid sequence fails before the rest arrives.
+        let mut v = Utf8Validator::new();
+        v.feed("κόσμε".as_bytes()).unwrap();
+        assert_eq!(v.feed(b"\xf4\x90"), Err(Utf8Error));
+        // An invalid second byte after a carried lead byte also fails at once.
+        let mut v = Utf8Validator::new();
+        v.feed(b"\xe0").unwrap();
+        assert_eq!(v.feed(b"\x80"), Err(Utf8Error));
+    }
+
+    #[test]
+    fn incomplete_at_end() {
+        assert_eq!(chunked(b"\xf0\x9f\x98", &[]), Ok(false));
+        assert_eq!(chunked(b"\xf0\x9f\x98\x80", &[1, 2, 3]), Ok(true));
+    }
+}
