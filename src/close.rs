@@ -153,7 +153,9 @@ mod tests {
         for c in 0..=999 {
             assert!(!valid(c));
         }
-        for c in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014] {
+        for c in [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
+        ] {
             assert!(valid(c), "{c}");
         }
         for c in [1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
@@ -166,14 +168,26 @@ mod tests {
     fn payloads() {
         assert_eq!(parse_close_payload(&[]), Ok((None, "")));
         assert_eq!(parse_close_payload(&[3]), Err(ClosePayloadError::OneByte));
-        assert_eq!(parse_close_payload(&[0x03, 0xE8, b'o', b'k']), Ok((Some(CloseCode::NORMAL), "ok")));
-        assert_eq!(parse_close_payload(&[0x03, 0xED]), Err(ClosePayloadError::Code(1005)));
-        assert_eq!(parse_close_payload(&[0x03, 0xE8, 0xFF]), Err(ClosePayloadError::Reason));
+        assert_eq!(
+            parse_close_payload(&[0x03, 0xE8, b'o', b'k']),
+            Ok((Some(CloseCode::NORMAL), "ok"))
+        );
+        assert_eq!(
+            parse_close_payload(&[0x03, 0xED]),
+            Err(ClosePayloadError::Code(1005))
+        );
+        assert_eq!(
+            parse_close_payload(&[0x03, 0xE8, 0xFF]),
+            Err(ClosePayloadError::Reason)
+        );
     }
 
     #[test]
     fn debug_names() {
-        assert_eq!(alloc::format!("{:?}", CloseCode::MESSAGE_TOO_BIG), "MESSAGE_TOO_BIG(1009)");
+        assert_eq!(
+            alloc::format!("{:?}", CloseCode::MESSAGE_TOO_BIG),
+            "MESSAGE_TOO_BIG(1009)"
+        );
         assert_eq!(alloc::format!("{:?}", CloseCode(4000)), "CloseCode(4000)");
     }
 }

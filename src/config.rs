@@ -88,7 +88,10 @@ pub struct OsEntropy {
 #[cfg(feature = "std")]
 impl Default for OsEntropy {
     fn default() -> Self {
-        OsEntropy { pool: [0; 256], used: 256 }
+        OsEntropy {
+            pool: [0; 256],
+            used: 256,
+        }
     }
 }
 

@@ -55,9 +55,7 @@ impl ProtocolError {
     pub fn close_code(&self) -> CloseCode {
         match self {
             ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
-            ProtocolError::FrameTooBig | ProtocolError::MessageTooBig => {
-                CloseCode::MESSAGE_TOO_BIG
-            }
+            ProtocolError::FrameTooBig | ProtocolError::MessageTooBig => CloseCode::MESSAGE_TOO_BIG,
             ProtocolError::TooManyFragments => CloseCode::POLICY_VIOLATION,
             _ => CloseCode::PROTOCOL_ERROR,
         }
@@ -174,9 +172,15 @@ impl fmt::Display for HandshakeError {
             HandshakeError::BadKey => f.write_str("invalid Sec-WebSocket-Key"),
             HandshakeError::UnsupportedVersion => f.write_str("unsupported Sec-WebSocket-Version"),
             HandshakeError::BadAccept => f.write_str("Sec-WebSocket-Accept does not match"),
-            HandshakeError::UnofferedProtocol => f.write_str("server chose an unoffered subprotocol"),
-            HandshakeError::UnofferedExtension => f.write_str("server chose an unoffered extension"),
-            HandshakeError::UnexpectedResponse => f.write_str("101 response is not a WebSocket upgrade"),
+            HandshakeError::UnofferedProtocol => {
+                f.write_str("server chose an unoffered subprotocol")
+            }
+            HandshakeError::UnofferedExtension => {
+                f.write_str("server chose an unoffered extension")
+            }
+            HandshakeError::UnexpectedResponse => {
+                f.write_str("101 response is not a WebSocket upgrade")
+            }
             HandshakeError::Eof => f.write_str("transport closed during the handshake"),
         }
     }

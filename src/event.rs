@@ -105,7 +105,9 @@ pub struct Utf8Bytes(Bytes);
 impl Utf8Bytes {
     /// Wraps bytes that are valid UTF-8; `None` otherwise.
     pub fn from_bytes(bytes: Bytes) -> Option<Self> {
-        core::str::from_utf8(&bytes).is_ok().then_some(Utf8Bytes(bytes))
+        core::str::from_utf8(&bytes)
+            .is_ok()
+            .then_some(Utf8Bytes(bytes))
     }
 
     pub(crate) fn from_validated(bytes: Bytes) -> Self {

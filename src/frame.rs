@@ -156,7 +156,10 @@ impl FrameHeader {
             mask,
             payload_len,
         };
-        Ok(Status::Complete(header, 2 + len_bytes + if masked { 4 } else { 0 }))
+        Ok(Status::Complete(
+            header,
+            2 + len_bytes + if masked { 4 } else { 0 },
+        ))
     }
 
     /// The number of bytes [`FrameHeader::encode`] writes.
@@ -227,7 +230,9 @@ mod tests {
 
     #[test]
     fn rfc_5_7_single_frame_masked() {
-        let h = parse(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        let h = parse(&[
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ]);
         assert_eq!(h.mask, Some([0x37, 0xfa, 0x21, 0x3d]));
         assert_eq!(h.payload_len, 5);
     }
@@ -246,7 +251,9 @@ mod tests {
     fn rfc_5_7_ping() {
         let h = parse(&[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
         assert_eq!(h.opcode, Opcode::PING);
-        let h = parse(&[0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        let h = parse(&[
+            0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ]);
         assert_eq!(h.opcode, Opcode::PONG);
     }
 
@@ -264,9 +271,16 @@ mod tests {
     fn partial_at_every_length() {
         let full = [0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4];
         for n in 0..full.len() {
-            assert_eq!(FrameHeader::parse(&full[..n]), Ok(Status::Partial), "prefix {n}");
+            assert_eq!(
+                FrameHeader::parse(&full[..n]),
+                Ok(Status::Partial),
+                "prefix {n}"
+            );
         }
-        assert!(matches!(FrameHeader::parse(&full), Ok(Status::Complete(_, 14))));
+        assert!(matches!(
+            FrameHeader::parse(&full),
+            Ok(Status::Complete(_, 14))
+        ));
     }
 
     #[test]

@@ -64,7 +64,11 @@
 
 #![no_std]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(
+    missing_docs,
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -88,6 +92,8 @@ pub use connection::{Connection, Role, State};
 pub use error::{HandshakeError, PeerError, ProtocolError, UsageError};
 pub use event::{Close, Event, Fragment, Initiator, MessageKind, Open, Utf8Bytes};
 pub use frame::{FrameHeader, HeaderError, MAX_HEADER_LEN, Opcode, RSV1, RSV2, RSV3, Status};
-pub use handshake::{Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key};
+pub use handshake::{
+    Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key,
+};
 pub use mask::{apply_mask, apply_mask_naive};
 pub use utf8::{Utf8Error, Utf8Validator};

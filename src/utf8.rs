@@ -21,7 +21,10 @@ pub struct Utf8Error;
 impl Utf8Validator {
     /// A validator at the start of a stream.
     pub const fn new() -> Self {
-        Utf8Validator { partial: [0; 4], partial_len: 0 }
+        Utf8Validator {
+            partial: [0; 4],
+            partial_len: 0,
+        }
     }
 
     /// Checks the next chunk. Fails as soon as the bytes seen so far cannot

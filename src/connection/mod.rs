@@ -53,7 +53,11 @@ enum Phase {
     /// Client: reading the response head.
     ClientHandshake(ClientHandshake, HeadScanner),
     /// Client: reading the body of a non-101 response.
-    ClientRejectBody { head: Bytes, status: u16, want: Option<usize> },
+    ClientRejectBody {
+        head: Bytes,
+        status: u16,
+        want: Option<usize>,
+    },
     /// Frames flow (OPEN, or CLOSING once a close frame has passed).
     Open,
     Closed,
@@ -146,12 +150,7 @@ impl Connection {
         config: Config,
         entropy: impl Entropy + Send + 'static,
     ) -> Result<Self, UsageError> {
-        let mut conn = Connection::new(
-            Role::Client,
-            config,
-            Box::new(entropy),
-            Phase::Closed,
-        );
+        let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Closed);
         let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
         conn.phase = Phase::ClientHandshake(hs, HeadScanner::default());
         Ok(conn)
@@ -242,12 +241,14 @@ impl Connection {
             Phase::Closed => self.phase = Phase::Closed,
             Phase::ClientRejectBody { head, status, .. } => {
                 let body = self.inbuf.split().freeze();
-                self.events.push_back(Event::Rejected(Response { head, status, body }));
+                self.events
+                    .push_back(Event::Rejected(Response { head, status, body }));
                 self.initiator = Some(Initiator::Remote);
                 self.finish(CloseCode::ABNORMAL, String::new(), false);
             }
             Phase::ClientHandshake(..) => {
-                self.events.push_back(Event::Error(PeerError::Handshake(HandshakeError::Eof)));
+                self.events
+                    .push_back(Event::Error(PeerError::Handshake(HandshakeError::Eof)));
                 self.initiator = Some(Initiator::Remote);
                 self.finish(CloseCode::ABNORMAL, String::new(), false);
             }
@@ -286,13 +287,23 @@ impl Connection {
                     };
                     let head = self.inbuf.split_to(n).freeze();
                     match hs.check(&head, &self.config) {
-                        Ok(ResponseCheck::Open { protocol, extensions }) => {
+                        Ok(ResponseCheck::Open {
+                            protocol,
+                            extensions,
+                        }) => {
                             self.protocol.clone_from(&protocol);
-                            self.events.push_back(Event::Open(Open { protocol, extensions }));
+                            self.events.push_back(Event::Open(Open {
+                                protocol,
+                                extensions,
+                            }));
                             self.phase = Phase::Open;
                         }
-                        Ok(ResponseCheck::Rejected { status, content_length }) => {
-                            let want = content_length.map(|n| n.min(self.config.max_handshake_bytes));
+                        Ok(ResponseCheck::Rejected {
+                            status,
+                            content_length,
+                        }) => {
+                            let want =
+                                content_length.map(|n| n.min(self.config.max_handshake_bytes));
                             self.phase = Phase::ClientRejectBody { head, status, want };
                         }
                         Err(e) => return self.fail_handshake(e),
@@ -304,7 +315,11 @@ impl Connection {
                         return;
                     }
                     let body = self.inbuf.split_to(limit).freeze();
-                    let response = Response { head: head.clone(), status: *status, body };
+                    let response = Response {
+                        head: head.clone(),
+                        status: *status,
+                        body,
+                    };
                     self.events.push_back(Event::Rejected(response));
                     self.initiator = Some(Initiator::Remote);
                     self.close_transport = true;
@@ -340,7 +355,12 @@ impl Connection {
             self.close_transport = true;
         }
         let initiator = self.initiator.unwrap_or(Initiator::Remote);
-        self.events.push_back(Event::Close(Close { code, reason, initiator, clean }));
+        self.events.push_back(Event::Close(Close {
+            code,
+            reason,
+            initiator,
+            clean,
+        }));
     }
 
     // ---- handshake commands ----
@@ -354,7 +374,10 @@ impl Connection {
         };
         accept.write(req, &mut self.out)?;
         self.protocol.clone_from(&accept.protocol);
-        self.events.push_back(Event::Open(Open { protocol: accept.protocol, extensions: None }));
+        self.events.push_back(Event::Open(Open {
+            protocol: accept.protocol,
+            extensions: None,
+        }));
         self.phase = Phase::Open;
         self.process();
         Ok(())

@@ -91,7 +91,11 @@ impl RecvState {
                 (Some(_), Opcode::CONTINUATION) => {}
                 (Some(_), _) => return Err(ProtocolError::ExpectedContinuation),
                 (None, op) => {
-                    let kind = if op == Opcode::TEXT { MessageKind::Text } else { MessageKind::Binary };
+                    let kind = if op == Opcode::TEXT {
+                        MessageKind::Text
+                    } else {
+                        MessageKind::Binary
+                    };
                     self.message = Some(kind);
                     self.message_len = 0;
                     self.fragments = 0;
@@ -201,7 +205,10 @@ impl Connection {
                 apply_mask(fresh, key, phase);
             }
             if kind == MessageKind::Text {
-                self.rx.utf8.feed(fresh).map_err(|_| ProtocolError::InvalidUtf8)?;
+                self.rx
+                    .utf8
+                    .feed(fresh)
+                    .map_err(|_| ProtocolError::InvalidUtf8)?;
             }
             self.rx.done = avail;
         }
@@ -214,7 +221,12 @@ impl Connection {
             if avail > 0 || last {
                 let data = self.inbuf.split_to(avail).freeze();
                 let first = core::mem::replace(&mut self.rx.first_piece, false);
-                self.events.push_back(Event::Fragment(Fragment { kind, data, first, last }));
+                self.events.push_back(Event::Fragment(Fragment {
+                    kind,
+                    data,
+                    first,
+                    last,
+                }));
             }
         } else if frame_done {
             let data = self.inbuf.split_to(avail);

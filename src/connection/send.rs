@@ -34,7 +34,9 @@ impl Connection {
     }
 
     fn check_room(&self, payload: usize) -> Result<(), UsageError> {
-        let need = self.buffered_amount().saturating_add(payload + MAX_HEADER_LEN);
+        let need = self
+            .buffered_amount()
+            .saturating_add(payload + MAX_HEADER_LEN);
         if need > self.config.max_pending_output {
             return Err(UsageError::OutputFull);
         }
@@ -51,7 +53,13 @@ impl Connection {
             self.entropy.fill(&mut key);
             key
         });
-        let header = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: payload.len() as u64 };
+        let header = FrameHeader {
+            fin,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
         let (bytes, n) = header.encode();
         self.out.reserve(n + payload.len());
         self.out.extend_from_slice(&bytes[..n]);
@@ -108,14 +116,23 @@ impl Connection {
     /// Text fragments may split a code point; the message as a whole MUST be
     /// UTF-8 and is checked as it goes. Control frames may be sent between
     /// fragments.
-    pub fn send_fragment(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<(), UsageError> {
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        fin: bool,
+    ) -> Result<(), UsageError> {
         self.check_open()?;
         let opcode = match self.tx.fragmenting {
             None => data_opcode(kind),
             Some(k) if k == kind => Opcode::CONTINUATION,
             Some(_) => return Err(UsageError::FragmentKind),
         };
-        let mut utf8 = if self.tx.fragmenting.is_none() { Utf8Validator::new() } else { self.tx.utf8.clone() };
+        let mut utf8 = if self.tx.fragmenting.is_none() {
+            Utf8Validator::new()
+        } else {
+            self.tx.utf8.clone()
+        };
         if kind == MessageKind::Text {
             utf8.feed(data).map_err(|_| UsageError::InvalidUtf8)?;
             if fin && !utf8.is_complete() {

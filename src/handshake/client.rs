@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Bytes, BytesMut};
 
 use super::{
-    Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first, has_token, is_safe_value,
-    is_token, list_values, map_httparse, parse_extensions, write_headers,
+    Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first, has_token,
+    is_safe_value, is_token, list_values, map_httparse, parse_extensions, write_headers,
 };
 use crate::config::{Config, Entropy};
 use crate::error::{HandshakeError, UsageError};
@@ -64,9 +64,11 @@ impl ClientRequest {
             return Err(UsageError::InvalidUrl);
         }
         let port = match authority.rfind(':') {
-            Some(i) if !authority[i..].contains(']') => {
-                Some(authority[i + 1..].parse::<u16>().map_err(|_| UsageError::InvalidUrl)?)
-            }
+            Some(i) if !authority[i..].contains(']') => Some(
+                authority[i + 1..]
+                    .parse::<u16>()
+                    .map_err(|_| UsageError::InvalidUrl)?,
+            ),
             _ => None,
         };
         let path = match target {
@@ -181,7 +183,9 @@ impl ClientRequest {
         out.extend_from_slice(self.path.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
         out.extend_from_slice(self.host.as_bytes());
-        out.extend_from_slice(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+        out.extend_from_slice(
+            b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ",
+        );
         out.extend_from_slice(&key);
         out.extend_from_slice(b"\r\nSec-WebSocket-Version: 13\r\n");
         if let Some(o) = &self.origin {
@@ -207,13 +211,18 @@ impl ClientRequest {
             .flat_map(|e| parse_extensions_value(e).unwrap_or_default())
             .map(|e| e.name)
             .collect();
-        Ok(ClientHandshake { accept: accept_key(&key), protocols: self.protocols, extension_names })
+        Ok(ClientHandshake {
+            accept: accept_key(&key),
+            protocols: self.protocols,
+            extension_names,
+        })
     }
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 fn parse_extensions_value(v: &str) -> Result<Vec<Extension>, ()> {
@@ -234,14 +243,24 @@ pub(crate) struct ClientHandshake {
 /// The verdict on a complete response head.
 pub(crate) enum ResponseCheck {
     /// A valid 101: the chosen subprotocol and extensions header, if any.
-    Open { protocol: Option<String>, extensions: Option<String> },
+    Open {
+        protocol: Option<String>,
+        extensions: Option<String>,
+    },
     /// Another status; the body may follow (`Content-Length`, if given).
-    Rejected { status: u16, content_length: Option<usize> },
+    Rejected {
+        status: u16,
+        content_length: Option<usize>,
+    },
 }
 
 impl ClientHandshake {
     /// Checks a complete response head (`head` ends with its empty line).
-    pub(crate) fn check(&self, head: &[u8], config: &Config) -> Result<ResponseCheck, HandshakeError> {
+    pub(crate) fn check(
+        &self,
+        head: &[u8],
+        config: &Config,
+    ) -> Result<ResponseCheck, HandshakeError> {
         let mut table = [httparse::EMPTY_HEADER; HEADER_TABLE];
         let n = config.max_headers.min(HEADER_TABLE);
         let mut resp = httparse::Response::new(&mut table[..n]);
@@ -258,7 +277,10 @@ impl ClientHandshake {
                     .and_then(|v| core::str::from_utf8(v).ok())
                     .and_then(|v| v.parse::<usize>().ok()),
             };
-            return Ok(ResponseCheck::Rejected { status, content_length });
+            return Ok(ResponseCheck::Rejected {
+                status,
+                content_length,
+            });
         }
         // "If the response lacks an |Upgrade| header field or the |Upgrade|
         // header field contains a value that is not an ASCII case-insensitive
@@ -300,7 +322,12 @@ impl ClientHandshake {
         // present in the client's handshake ... the client MUST _Fail the
         // WebSocket Connection_" (§4.1, item 5).
         let exts = parse_extensions(head).map_err(|_| HandshakeError::UnofferedExtension)?;
-        if exts.iter().any(|e| !self.extension_names.iter().any(|n| n.eq_ignore_ascii_case(&e.name))) {
+        if exts.iter().any(|e| {
+            !self
+                .extension_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&e.name))
+        }) {
             return Err(HandshakeError::UnofferedExtension);
         }
         let extensions = (!exts.is_empty()).then(|| {
@@ -310,7 +337,10 @@ impl ClientHandshake {
                 .collect::<Vec<_>>()
                 .join(", ")
         });
-        Ok(ResponseCheck::Open { protocol, extensions })
+        Ok(ResponseCheck::Open {
+            protocol,
+            extensions,
+        })
     }
 }
 
@@ -383,8 +413,20 @@ mod tests {
         assert_eq!(ClientRequest::from_url("ws://h").unwrap().path(), "/");
         assert_eq!(ClientRequest::from_url("WSS://h?q").unwrap().path(), "/?q");
         assert_eq!(ClientRequest::from_url("wss://h/").unwrap().port(), 443);
-        assert_eq!(ClientRequest::from_url("ws://[::1]:80/").unwrap().host_name(), "::1");
-        for bad in ["http://h/", "ws://", "ws://h/#frag", "ws://u@h/", "ws://h:99999/", "ws://h/a b"] {
+        assert_eq!(
+            ClientRequest::from_url("ws://[::1]:80/")
+                .unwrap()
+                .host_name(),
+            "::1"
+        );
+        for bad in [
+            "http://h/",
+            "ws://",
+            "ws://h/#frag",
+            "ws://u@h/",
+            "ws://h:99999/",
+            "ws://h/a b",
+        ] {
             assert!(ClientRequest::from_url(bad).is_err(), "{bad}");
         }
     }
@@ -411,23 +453,60 @@ mod tests {
 
     #[test]
     fn response_checks() {
-        let (hs, _) = start(ClientRequest::new("h", "/").protocol("chat").extension("foo"));
+        let (hs, _) = start(
+            ClientRequest::new("h", "/")
+                .protocol("chat")
+                .extension("foo"),
+        );
         let accept = core::str::from_utf8(&hs.accept).unwrap();
         let ok = alloc::format!(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"
         );
         let cfg = Config::default();
         let check = |extra: &str| hs.check(alloc::format!("{ok}{extra}\r\n").as_bytes(), &cfg);
-        assert!(matches!(check(""), Ok(ResponseCheck::Open { protocol: None, .. })));
-        assert!(matches!(check("Sec-WebSocket-Protocol: chat\r\n"), Ok(ResponseCheck::Open { protocol: Some(_), .. })));
-        assert!(matches!(check("Sec-WebSocket-Protocol: other\r\n"), Err(HandshakeError::UnofferedProtocol)));
-        assert!(matches!(check("Sec-WebSocket-Extensions: foo\r\n"), Ok(ResponseCheck::Open { extensions: Some(_), .. })));
-        assert!(matches!(check("Sec-WebSocket-Extensions: bar\r\n"), Err(HandshakeError::UnofferedExtension)));
+        assert!(matches!(
+            check(""),
+            Ok(ResponseCheck::Open { protocol: None, .. })
+        ));
+        assert!(matches!(
+            check("Sec-WebSocket-Protocol: chat\r\n"),
+            Ok(ResponseCheck::Open {
+                protocol: Some(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            check("Sec-WebSocket-Protocol: other\r\n"),
+            Err(HandshakeError::UnofferedProtocol)
+        ));
+        assert!(matches!(
+            check("Sec-WebSocket-Extensions: foo\r\n"),
+            Ok(ResponseCheck::Open {
+                extensions: Some(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            check("Sec-WebSocket-Extensions: bar\r\n"),
+            Err(HandshakeError::UnofferedExtension)
+        ));
         let bad_accept = ok.replace(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-        assert!(matches!(hs.check(alloc::format!("{bad_accept}\r\n").as_bytes(), &cfg), Err(HandshakeError::BadAccept)));
+        assert!(matches!(
+            hs.check(alloc::format!("{bad_accept}\r\n").as_bytes(), &cfg),
+            Err(HandshakeError::BadAccept)
+        ));
         let no_upgrade = ok.replace("Upgrade: WebSocket\r\n", "");
-        assert!(matches!(hs.check(alloc::format!("{no_upgrade}\r\n").as_bytes(), &cfg), Err(HandshakeError::NotUpgrade)));
+        assert!(matches!(
+            hs.check(alloc::format!("{no_upgrade}\r\n").as_bytes(), &cfg),
+            Err(HandshakeError::NotUpgrade)
+        ));
         let r = hs.check(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\n", &cfg);
-        assert!(matches!(r, Ok(ResponseCheck::Rejected { status: 403, content_length: Some(5) })));
+        assert!(matches!(
+            r,
+            Ok(ResponseCheck::Rejected {
+                status: 403,
+                content_length: Some(5)
+            })
+        ));
     }
 }

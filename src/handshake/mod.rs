@@ -4,8 +4,8 @@
 mod client;
 mod server;
 
-pub use client::{ClientRequest, Response};
 pub(crate) use client::{ClientHandshake, ResponseCheck};
+pub use client::{ClientRequest, Response};
 pub use server::{Accept, Reject, Request};
 pub(crate) use server::{parse_request, write_reject};
 
@@ -148,11 +148,15 @@ pub(crate) fn has_token(head: &[u8], name: &str, token: &str) -> bool {
 }
 
 pub(crate) fn count(head: &[u8], name: &str) -> usize {
-    Headers::new(head).filter(|(n, _)| n.eq_ignore_ascii_case(name)).count()
+    Headers::new(head)
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .count()
 }
 
 pub(crate) fn first<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    Headers::new(head).find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    Headers::new(head)
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
 }
 
 /// `tchar` from RFC 9110 §5.6.2.
@@ -257,7 +261,10 @@ impl ExtParser<'_> {
             return Err(());
         }
         // tchars are ASCII.
-        Ok(self.s[start..self.i].iter().map(|&b| char::from(b)).collect())
+        Ok(self.s[start..self.i]
+            .iter()
+            .map(|&b| char::from(b))
+            .collect())
     }
 
     fn value(&mut self) -> Result<String, ()> {
@@ -300,7 +307,11 @@ impl ExtParser<'_> {
             let mut params = Vec::new();
             while self.eat(b';') {
                 let p = self.token()?;
-                let v = if self.eat(b'=') { Some(self.value()?) } else { None };
+                let v = if self.eat(b'=') {
+                    Some(self.value()?)
+                } else {
+                    None
+                };
                 params.push((p, v));
             }
             out.push(Extension { name, params });
@@ -318,12 +329,18 @@ mod tests {
 
     #[test]
     fn rfc_1_3_accept_key() {
-        assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(
+            &accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
     }
 
     #[test]
     fn seeds_accept_key() {
-        assert_eq!(&accept_key(b"w4v7O6xFTi36lq3RNcgctw=="), b"Oy4NRAQ13jhfONC7bP8dTKb4PTU=");
+        assert_eq!(
+            &accept_key(b"w4v7O6xFTi36lq3RNcgctw=="),
+            b"Oy4NRAQ13jhfONC7bP8dTKb4PTU="
+        );
     }
 
     #[test]
@@ -353,8 +370,10 @@ mod tests {
                 break;
             }
         }
-        let mut small = Config::default();
-        small.max_header_line = 10;
+        let mut small = Config {
+            max_header_line: 10,
+            ..Config::default()
+        };
         assert_eq!(
             HeadScanner::default().scan(b"GET / HTTP/1.1\r\n", &small),
             Err(HandshakeError::LineTooLong)
@@ -370,10 +389,25 @@ mod tests {
     #[test]
     fn injection_checks() {
         assert_eq!(check_header("X-Ok", "fine value"), Ok(()));
-        assert_eq!(check_header("X-Bad", "a\r\nInjected: 1"), Err(UsageError::InvalidHeader));
-        assert_eq!(check_header("X-Bad", "nul\0"), Err(UsageError::InvalidHeader));
-        assert_eq!(check_header("Bad Name", "v"), Err(UsageError::InvalidHeader));
-        assert_eq!(check_header("Bad:Name", "v"), Err(UsageError::InvalidHeader));
-        assert_eq!(check_header("sec-websocket-key", "v"), Err(UsageError::ReservedHeader));
+        assert_eq!(
+            check_header("X-Bad", "a\r\nInjected: 1"),
+            Err(UsageError::InvalidHeader)
+        );
+        assert_eq!(
+            check_header("X-Bad", "nul\0"),
+            Err(UsageError::InvalidHeader)
+        );
+        assert_eq!(
+            check_header("Bad Name", "v"),
+            Err(UsageError::InvalidHeader)
+        );
+        assert_eq!(
+            check_header("Bad:Name", "v"),
+            Err(UsageError::InvalidHeader)
+        );
+        assert_eq!(
+            check_header("sec-websocket-key", "v"),
+            Err(UsageError::ReservedHeader)
+        );
     }
 }

@@ -124,7 +124,11 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
     // as an ASCII case-insensitive value" (§4.2.1, item 3).
     let upgrade = has_token(&head, "upgrade", "websocket");
     if !upgrade && config.allow_plain_http {
-        return Ok(Request { head, websocket: false, key: [0; 24] });
+        return Ok(Request {
+            head,
+            websocket: false,
+            key: [0; 24],
+        });
     }
     if !is_get {
         return Err(HandshakeError::Method);
@@ -165,7 +169,11 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
             _ => return Err(HandshakeError::BadKey),
         }
     }
-    Ok(Request { head, websocket: true, key: k })
+    Ok(Request {
+        head,
+        websocket: true,
+        key: k,
+    })
 }
 
 /// The server application's acceptance of a [`Request`]: the subprotocol it
@@ -237,7 +245,11 @@ pub struct Reject {
 impl Reject {
     /// An answer with `status` (100–599, not 101) and an empty body.
     pub fn new(status: u16) -> Self {
-        Reject { status, headers: Vec::new(), body: Bytes::new() }
+        Reject {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
     }
 
     /// Adds a header (validated as for [`Accept::header`]).
@@ -293,7 +305,11 @@ pub(crate) fn write_reject(r: &Reject, out: &mut BytesMut) {
 }
 
 fn itoa3(n: u16) -> [u8; 3] {
-    [b'0' + (n / 100 % 10) as u8, b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
+    [
+        b'0' + (n / 100 % 10) as u8,
+        b'0' + (n / 10 % 10) as u8,
+        b'0' + (n % 10) as u8,
+    ]
 }
 
 fn reason_phrase(status: u16) -> &'static str {
@@ -349,9 +365,14 @@ mod tests {
         assert!(s.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
         assert!(s.contains("Sec-WebSocket-Protocol: chat\r\n"));
         assert!(s.ends_with("\r\n\r\n"));
-        assert_eq!(Accept::new().protocol("other").write(&r, &mut out), Err(UsageError::InvalidProtocol));
         assert_eq!(
-            Accept::new().header("X-A", "b\r\nX-Evil: 1").write(&r, &mut out),
+            Accept::new().protocol("other").write(&r, &mut out),
+            Err(UsageError::InvalidProtocol)
+        );
+        assert_eq!(
+            Accept::new()
+                .header("X-A", "b\r\nX-Evil: 1")
+                .write(&r, &mut out),
             Err(UsageError::InvalidHeader)
         );
     }
@@ -361,15 +382,51 @@ mod tests {
         let cases: &[(&str, &str, HandshakeError)] = &[
             ("GET ", "POST ", HandshakeError::Method),
             ("HTTP/1.1", "HTTP/1.0", HandshakeError::HttpVersion),
-            ("Host: server.example.com\r\n", "", HandshakeError::MissingHeader("Host")),
-            ("Host: server.example.com\r\n", "Host: a\r\nHost: b\r\n", HandshakeError::DuplicateHeader("Host")),
-            ("Upgrade: websocket", "Upgrade: h2c", HandshakeError::NotUpgrade),
-            ("keep-alive, Upgrade", "keep-alive", HandshakeError::NotUpgrade),
-            ("Version: 13", "Version: 8", HandshakeError::UnsupportedVersion),
-            ("Sec-WebSocket-Version: 13\r\n", "", HandshakeError::UnsupportedVersion),
-            ("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ", HandshakeError::BadKey),
-            ("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZXg=", HandshakeError::BadKey),
-            ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", HandshakeError::MissingHeader("Sec-WebSocket-Key")),
+            (
+                "Host: server.example.com\r\n",
+                "",
+                HandshakeError::MissingHeader("Host"),
+            ),
+            (
+                "Host: server.example.com\r\n",
+                "Host: a\r\nHost: b\r\n",
+                HandshakeError::DuplicateHeader("Host"),
+            ),
+            (
+                "Upgrade: websocket",
+                "Upgrade: h2c",
+                HandshakeError::NotUpgrade,
+            ),
+            (
+                "keep-alive, Upgrade",
+                "keep-alive",
+                HandshakeError::NotUpgrade,
+            ),
+            (
+                "Version: 13",
+                "Version: 8",
+                HandshakeError::UnsupportedVersion,
+            ),
+            (
+                "Sec-WebSocket-Version: 13\r\n",
+                "",
+                HandshakeError::UnsupportedVersion,
+            ),
+            (
+                "dGhlIHNhbXBsZSBub25jZQ==",
+                "dGhlIHNhbXBsZSBub25jZQ",
+                HandshakeError::BadKey,
+            ),
+            (
+                "dGhlIHNhbXBsZSBub25jZQ==",
+                "dGhlIHNhbXBsZSBub25jZXg=",
+                HandshakeError::BadKey,
+            ),
+            (
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                "",
+                HandshakeError::MissingHeader("Sec-WebSocket-Key"),
+            ),
             (
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
@@ -378,7 +435,11 @@ mod tests {
             ("Host: server", "Ho st: server", HandshakeError::Malformed),
         ];
         for (from, to, err) in cases {
-            assert_eq!(parse(&with(GOOD, from, to)).map(|_| ()), Err(*err), "{from} -> {to}");
+            assert_eq!(
+                parse(&with(GOOD, from, to)).map(|_| ()),
+                Err(*err),
+                "{from} -> {to}"
+            );
         }
         assert_eq!(HandshakeError::Method.http_status(), 405);
         assert_eq!(HandshakeError::UnsupportedVersion.http_status(), 426);
@@ -387,8 +448,10 @@ mod tests {
 
     #[test]
     fn too_many_headers() {
-        let mut cfg = Config::default();
-        cfg.max_headers = 3;
+        let cfg = Config {
+            max_headers: 3,
+            ..Config::default()
+        };
         let r = parse_request(Bytes::from_static(GOOD), &cfg);
         assert_eq!(r.map(|_| ()), Err(HandshakeError::TooManyHeaders));
     }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Format, lints, unit and integration tests, docs, and the no_std build.
+set -euo pipefail
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add thumbv7m-none-eabi
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
+cargo test --doc
+# The core is no_std + alloc: it must build for a Cortex-M3 with no OS.
+cargo build --no-default-features --target thumbv7m-none-eabi
+cargo clippy --no-default-features --target thumbv7m-none-eabi -- -D warnings

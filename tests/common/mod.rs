@@ -1,0 +1,234 @@
+//! Shared test helpers: frame builders, transcripts, a client–server pair.
+#![allow(dead_code)]
+
+use rfc6455::{
+    Accept, ClientRequest, Config, Connection, Event, FrameHeader, Opcode, Role, apply_mask,
+};
+
+/// A small deterministic generator (xorshift64*), for entropy and chunking.
+#[derive(Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn entropy(seed: u64) -> impl FnMut(&mut [u8]) + Send + 'static {
+        let mut r = Rng(seed | 1);
+        move |buf: &mut [u8]| buf.iter_mut().for_each(|b| *b = r.next() as u8)
+    }
+}
+
+/// Encodes one frame. `mask` of `Some` masks the payload.
+pub fn frame_with(
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+) -> Vec<u8> {
+    let h = FrameHeader {
+        fin,
+        rsv,
+        opcode: Opcode::from_u8(opcode),
+        mask,
+        payload_len: payload.len() as u64,
+    };
+    let (bytes, n) = h.encode();
+    let mut out = bytes[..n].to_vec();
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(k) = mask {
+        apply_mask(&mut out[start..], k, 0);
+    }
+    out
+}
+
+/// A masked frame, as a client sends it.
+pub fn cframe(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    frame_with(fin, 0, opcode, payload, Some([0x37, 0xfa, 0x21, 0x3d]))
+}
+
+/// An unmasked frame, as a server sends it.
+pub fn sframe(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    frame_with(fin, 0, opcode, payload, None)
+}
+
+pub fn close_payload(code: u16, reason: &str) -> Vec<u8> {
+    let mut p = code.to_be_bytes().to_vec();
+    p.extend_from_slice(reason.as_bytes());
+    p
+}
+
+pub const REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+/// One line per event, for comparing transcripts.
+pub fn describe(e: &Event) -> String {
+    match e {
+        Event::Request(r) => format!("request {}", r.path()),
+        Event::Open(o) => format!("open {:?}", o.protocol),
+        Event::Rejected(r) => format!(
+            "rejected {} {:?}",
+            r.status(),
+            String::from_utf8_lossy(r.body())
+        ),
+        Event::Text(t) if t.len() <= 64 => format!("text {:?}", t.as_str()),
+        Event::Text(t) => format!("text len={} hash={:x}", t.len(), hash(t.as_bytes())),
+        Event::Binary(b) => format!("binary len={} hash={:x}", b.len(), hash(b)),
+        Event::Fragment(f) => format!(
+            "fragment {:?} len={} first={} last={}",
+            f.kind,
+            f.data.len(),
+            f.first,
+            f.last
+        ),
+        Event::Ping(p) => format!("ping {:?}", String::from_utf8_lossy(p)),
+        Event::Pong(p) => format!("pong {:?}", String::from_utf8_lossy(p)),
+        Event::Error(e) => format!("error {e:?}"),
+        Event::Close(c) => format!(
+            "close {} {:?} {:?} clean={}",
+            c.code.as_u16(),
+            c.reason,
+            c.initiator,
+            c.clean
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn hash(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| {
+        (h ^ u64::from(x)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Drains events, accepting any request (with protocol "chat" if offered).
+pub fn drain(conn: &mut Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(e) = conn.poll_event() {
+        if let Event::Request(r) = &e {
+            let accept = if r.protocols().any(|p| p == "chat") {
+                Accept::new().protocol("chat")
+            } else {
+                Accept::new()
+            };
+            if r.is_websocket() {
+                conn.accept(accept).unwrap();
+            }
+        }
+        out.push(describe(&e));
+    }
+    out
+}
+
+pub fn take_output(conn: &mut Connection) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(b) = conn.poll_transmit() {
+        out.extend_from_slice(&b);
+    }
+    out
+}
+
+/// Feeds `input` to a fresh connection in the given pieces; returns the
+/// transcript and all output.
+pub fn feed_in_pieces(
+    make: &dyn Fn() -> Connection,
+    input: &[u8],
+    cuts: &[usize],
+) -> (Vec<String>, Vec<u8>) {
+    let mut conn = make();
+    let mut events = Vec::new();
+    let mut output = take_output(&mut conn);
+    let mut start = 0;
+    for &c in cuts.iter().chain(std::iter::once(&input.len())) {
+        conn.handle_input(&input[start..c]);
+        start = c;
+        events.extend(drain(&mut conn));
+        output.extend(take_output(&mut conn));
+    }
+    (events, output)
+}
+
+/// Feeds `input` whole, then split at every byte boundary, then in random
+/// chunks, and asserts every run gives the same events and output.
+pub fn same_however_split(make: &dyn Fn() -> Connection, input: &[u8]) -> (Vec<String>, Vec<u8>) {
+    let whole = feed_in_pieces(make, input, &[]);
+    for cut in 0..=input.len() {
+        let split = feed_in_pieces(make, input, &[cut]);
+        assert_eq!(split, whole, "split at byte {cut}");
+    }
+    let one_by_one: Vec<usize> = (1..input.len()).collect();
+    assert_eq!(
+        feed_in_pieces(make, input, &one_by_one),
+        whole,
+        "byte at a time"
+    );
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20 {
+        let mut cuts = Vec::new();
+        let mut at = 0;
+        loop {
+            at += 1 + rng.below(17);
+            if at >= input.len() {
+                break;
+            }
+            cuts.push(at);
+        }
+        assert_eq!(feed_in_pieces(make, input, &cuts), whole, "cuts {cuts:?}");
+    }
+    whole
+}
+
+pub fn server() -> Connection {
+    Connection::server(Config::default())
+}
+
+pub fn open_server(config: Config) -> Connection {
+    Connection::open(Role::Server, config, Rng::entropy(1))
+}
+
+pub fn open_client(config: Config) -> Connection {
+    Connection::open(Role::Client, config, Rng::entropy(2))
+}
+
+/// A client and a server joined by an in-memory lossless transport.
+pub struct Pair {
+    pub client: Connection,
+    pub server: Connection,
+    pub client_events: Vec<String>,
+    pub server_events: Vec<String>,
+}
+
+impl Pair {
+    pub fn new(req: ClientRequest, config: Config) -> Pair {
+        let client = Connection::client(req, config.clone(), Rng::entropy(7)).unwrap();
+        let server = Connection::server(config);
+        Pair {
+            client,
+            server,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+        }
+    }
+
+    /// Shuttles bytes both ways until neither side has anything to say.
+    pub fn drive(&mut self) {
+        loop {
+            self.server_events.extend(drain(&mut self.server));
+            self.client_events.extend(drain(&mut self.client));
+            let c2s = take_output(&mut self.client);
+            let s2c = take_output(&mut self.server);
+            if c2s.is_empty() && s2c.is_empty() {
+                break;
+            }
+            self.server.handle_input(&c2s);
+            self.client.handle_input(&s2c);
+        }
+    }
+}
