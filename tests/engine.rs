@@ -313,10 +313,14 @@ fn pongs_coalesce_and_output_stays_bounded() {
     for _ in 0..100 {
         s.handle_input(&input);
         while s.poll_event().is_some() {}
-        assert!(s.buffered_amount() <= 4 + 14);
+        assert!(s.buffered_amount() <= 16 * (4 + 6));
     }
+    // The 16 latest pings are answered, in order; older ones coalesced away.
     let out = take_output(&mut s);
-    assert_eq!(out, sframe(true, 10, &999u32.to_be_bytes()));
+    let expect: Vec<u8> = (984..1000u32)
+        .flat_map(|i| sframe(true, 10, &i.to_be_bytes()))
+        .collect();
+    assert_eq!(out, expect);
 }
 
 #[test]
@@ -483,4 +487,76 @@ fn framing_only_start_is_open() {
     let c = Connection::open(Role::Client, Config::default(), Rng::entropy(3));
     assert_eq!(c.state(), State::Open);
     assert_eq!(c.role(), Role::Client);
+}
+
+#[test]
+fn replies_to_earlier_messages_precede_the_close_frame() {
+    // A message followed, in the same read, by a violation: the echo of the
+    // message is still sent, and the 1002 close frame comes after it.
+    let mut s = open_server(Config::default());
+    s.handle_input(
+        &[
+            cframe(true, 1, b"echo me"),
+            frame_with(true, 2, 1, b"x", Some([1, 2, 3, 4])),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        s.state(),
+        State::Closed,
+        "state changes when input is handled"
+    );
+    let Some(Event::Text(t)) = s.poll_event() else {
+        panic!()
+    };
+    s.send_text(t.as_str()).unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::Error(_))));
+    assert_eq!(s.send_text("too late"), Err(UsageError::InvalidState));
+    assert!(matches!(s.poll_event(), Some(Event::Close(_))));
+    let expect = [
+        sframe(true, 1, b"echo me"),
+        sframe(true, 8, &close_payload(1002, "reserved bits set")),
+    ]
+    .concat();
+    assert_eq!(take_output(&mut s), expect);
+    // The same for a peer's close right behind a message.
+    let mut s = open_server(Config::default());
+    s.handle_input(
+        &[
+            cframe(true, 1, b"last words"),
+            cframe(true, 8, &close_payload(1000, "")),
+        ]
+        .concat(),
+    );
+    let Some(Event::Text(t)) = s.poll_event() else {
+        panic!()
+    };
+    s.send_text(t.as_str()).unwrap();
+    assert_eq!(drain(&mut s), ["close 1000 \"\" Remote clean=true"]);
+    let expect = [
+        sframe(true, 1, b"last words"),
+        sframe(true, 8, &close_payload(1000, "")),
+    ]
+    .concat();
+    assert_eq!(take_output(&mut s), expect);
+    assert!(s.should_close_transport());
+}
+
+#[test]
+fn pongs_precede_later_messages() {
+    let mut s = open_server(Config::default());
+    s.handle_input(
+        &[
+            cframe(false, 1, b"a"),
+            cframe(true, 9, b"p"),
+            cframe(true, 0, b"b"),
+        ]
+        .concat(),
+    );
+    assert_eq!(drain(&mut s), ["ping \"p\"", "text \"ab\""]);
+    s.send_text("ab").unwrap();
+    assert_eq!(
+        take_output(&mut s),
+        [sframe(true, 10, b"p"), sframe(true, 1, b"ab")].concat()
+    );
 }

@@ -45,6 +45,20 @@ pub enum State {
     Closed,
 }
 
+/// The most pongs kept waiting for `poll_transmit`; older ones are dropped
+/// once more pings arrive: "an endpoint MAY elect to send a Pong frame for
+/// only the most recently processed Ping frame" (§5.5.3). Keeping a few
+/// answers back-to-back pings one for one, as peers expect.
+pub(crate) const MAX_PENDING_PONGS: usize = 16;
+
+/// See `Connection::deferred_close`.
+struct DeferredClose {
+    /// Events still to be taken before the close frame may be written.
+    events_before: usize,
+    payload: [u8; 125],
+    len: usize,
+}
+
 enum Phase {
     /// Server: reading the request head.
     ServerHandshake(HeadScanner),
@@ -95,8 +109,13 @@ pub struct Connection {
     events: VecDeque<Event>,
     rx: RecvState,
     tx: SendState,
-    /// The payload of the latest ping not yet answered: pongs coalesce (§5.5.3).
-    pending_pong: Option<Bytes>,
+    /// Payloads of pings not yet answered, oldest first, at most
+    /// `MAX_PENDING_PONGS`: beyond that they coalesce (§5.5.3).
+    pending_pongs: VecDeque<Bytes>,
+    /// A close frame decided while reading input but held back until the
+    /// events queued before it have been taken, so that replies to them
+    /// reach the wire first.
+    deferred_close: Option<DeferredClose>,
     close_sent: bool,
     close_received: bool,
     initiator: Option<Initiator>,
@@ -127,7 +146,8 @@ impl Connection {
             events: VecDeque::new(),
             rx: RecvState::default(),
             tx: SendState::default(),
-            pending_pong: None,
+            pending_pongs: VecDeque::new(),
+            deferred_close: None,
             close_sent: false,
             close_received: false,
             initiator: None,
@@ -206,7 +226,12 @@ impl Connection {
     /// How many bytes are queued for `poll_transmit`, like the browser's
     /// `bufferedAmount`.
     pub fn buffered_amount(&self) -> usize {
-        self.out.len() + self.pending_pong.as_ref().map_or(0, |p| p.len() + 14)
+        self.out.len()
+            + self
+                .pending_pongs
+                .iter()
+                .map(|p| p.len() + 6)
+                .sum::<usize>()
     }
 
     /// Whether the caller MUST now close the transport: the connection is
@@ -219,7 +244,8 @@ impl Connection {
         (self.close_transport || self.eof)
             && self.is_closed()
             && self.out.is_empty()
-            && self.pending_pong.is_none()
+            && self.pending_pongs.is_empty()
+            && self.deferred_close.is_none()
     }
 
     // ---- input ----
@@ -403,14 +429,21 @@ impl Connection {
     /// The next event, if any.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front()?;
+        if let Some(d) = &mut self.deferred_close {
+            match d.events_before.checked_sub(1) {
+                Some(n) => d.events_before = n,
+                None => self.release_close(),
+            }
+        }
+        Some(event)
     }
 
     /// All bytes queued for the transport, in one buffer, if any. The caller
     /// MUST write them in order, before those of the next call.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        self.flush_pong();
+        self.flush_pongs();
         if self.out.is_empty() {
             None
         } else {

@@ -167,7 +167,10 @@ impl Connection {
                 // frame" (§5.5.2); "an endpoint MAY elect to send a Pong frame
                 // for only the most recently processed Ping frame" (§5.5.3).
                 if self.config.auto_pong && !self.close_sent {
-                    self.pending_pong = Some(payload.clone());
+                    if self.pending_pongs.len() == super::MAX_PENDING_PONGS {
+                        self.pending_pongs.pop_front();
+                    }
+                    self.pending_pongs.push_back(payload.clone());
                 }
                 self.events.push_back(Event::Ping(payload));
             }
@@ -182,8 +185,7 @@ impl Connection {
                     // response, the endpoint typically echos the status code
                     // it received.)" (§5.5.1)
                     self.initiator = Some(Initiator::Remote);
-                    self.flush_pong();
-                    self.write_close(code, reason.as_bytes());
+                    self.defer_close(code, reason.as_bytes());
                 }
                 let code = code.unwrap_or(CloseCode::NO_STATUS_RCVD);
                 self.finish(code, String::from(reason), true);
@@ -263,11 +265,10 @@ impl Connection {
     /// "_Fail the WebSocket Connection_": send a close frame with the
     /// error's code if none was sent, and close (§7.1.7).
     pub(super) fn fail(&mut self, e: ProtocolError) {
-        self.events.push_back(Event::Error(PeerError::Protocol(e)));
-        self.pending_pong = None;
         if !self.close_sent {
-            self.write_close(Some(e.close_code()), e.description().as_bytes());
+            self.defer_close(Some(e.close_code()), e.description().as_bytes());
         }
+        self.events.push_back(Event::Error(PeerError::Protocol(e)));
         self.initiator = Some(Initiator::Library);
         self.close_transport = true;
         self.finish(e.close_code(), String::new(), false);

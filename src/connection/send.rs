@@ -1,7 +1,7 @@
 //! The send path: messages and control frames into the output queue,
 //! masked with fresh keys on a client (RFC 6455 §5.3, §6.1).
 
-use super::{Connection, Phase, Role};
+use super::{Connection, DeferredClose, Phase, Role};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::UsageError;
 use crate::event::{Initiator, MessageKind};
@@ -27,7 +27,10 @@ impl Connection {
     fn check_open(&self) -> Result<(), UsageError> {
         // Nothing may follow our close frame: "The application MUST NOT send
         // any more data frames after sending a Close frame" (§5.5.1).
-        if !matches!(self.phase, Phase::Open) || self.close_sent {
+        // Replies to events that were queued before a close or a violation
+        // are still sent, ahead of the held-back close frame.
+        let answering = self.deferred_close.is_some();
+        if !answering && (!matches!(self.phase, Phase::Open) || self.close_sent) {
             return Err(UsageError::InvalidState);
         }
         Ok(())
@@ -43,8 +46,13 @@ impl Connection {
         Ok(())
     }
 
-    /// Appends one frame to the output queue.
+    /// Appends one frame to the output queue, after any pongs still owed.
     fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
+        self.flush_pongs();
+        self.encode_frame(fin, opcode, payload);
+    }
+
+    fn encode_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
         // "A client MUST mask all frames that it sends to the server ... The
         // masking key MUST be derived from a strong source of entropy, ... a
         // fresh masking key for each frame" (§5.1, §5.3).
@@ -70,13 +78,16 @@ impl Connection {
         }
     }
 
-    pub(super) fn flush_pong(&mut self) {
-        if let Some(p) = self.pending_pong.take() {
-            self.write_frame(true, Opcode::PONG, &p);
+    pub(super) fn flush_pongs(&mut self) {
+        while let Some(p) = self.pending_pongs.pop_front() {
+            self.encode_frame(true, Opcode::PONG, &p);
         }
     }
 
-    pub(super) fn write_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
+    /// Decides on a close frame while reading input. It is written once the
+    /// events queued so far have been taken (at once if there are none), so
+    /// that the application's replies to them go out first.
+    pub(super) fn defer_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
         let mut payload = [0u8; 125];
         let len = match code {
             None => 0,
@@ -87,8 +98,21 @@ impl Connection {
                 2 + reason.len()
             }
         };
-        self.write_frame(true, Opcode::CLOSE, &payload[..len]);
         self.close_sent = true;
+        self.deferred_close = Some(DeferredClose {
+            events_before: self.events.len(),
+            payload,
+            len,
+        });
+        if self.events.is_empty() {
+            self.release_close();
+        }
+    }
+
+    pub(super) fn release_close(&mut self) {
+        if let Some(d) = self.deferred_close.take() {
+            self.write_frame(true, Opcode::CLOSE, &d.payload[..d.len]);
+        }
     }
 
     /// Sends a text message in one frame.
@@ -172,7 +196,9 @@ impl Connection {
     /// nothing else is sent; the `Close` event comes when the peer answers or
     /// the transport ends.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), UsageError> {
-        self.check_open()?;
+        if !matches!(self.phase, Phase::Open) || self.close_sent {
+            return Err(UsageError::InvalidState);
+        }
         if !code.is_valid_on_wire() {
             return Err(UsageError::InvalidCloseCode(code.as_u16()));
         }
@@ -180,8 +206,8 @@ impl Connection {
             return Err(UsageError::ReasonTooLong);
         }
         self.initiator = Some(Initiator::Local);
-        self.flush_pong();
-        self.write_close(Some(code), reason.as_bytes());
+        self.defer_close(Some(code), reason.as_bytes());
+        self.release_close();
         Ok(())
     }
 }
