@@ -157,6 +157,19 @@ impl HandshakeError {
     }
 }
 
+impl HandshakeError {
+    /// The body of the automatic error response.
+    pub(crate) fn body_text(self) -> &'static str {
+        match self.http_status() {
+            405 => "method must be GET",
+            426 => "Sec-WebSocket-Version must be 13",
+            431 => "request head too large",
+            505 => "HTTP/1.1 required",
+            _ => "bad WebSocket upgrade request",
+        }
+    }
+}
+
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

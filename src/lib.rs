@@ -84,6 +84,10 @@ mod handshake;
 mod mask;
 mod utf8;
 
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use close::{CloseCode, MAX_REASON_LEN};
 #[cfg(feature = "std")]
 pub use config::OsEntropy;

@@ -560,3 +560,34 @@ fn pongs_precede_later_messages() {
         [sframe(true, 10, b"p"), sframe(true, 1, b"ab")].concat()
     );
 }
+
+#[test]
+fn reading_straight_into_the_connection_buffer() {
+    let input = server_session_input();
+    let (expect, _) = feed_in_pieces(&server, &input, &[]);
+    let mut rng = Rng(42);
+    for _ in 0..20 {
+        let mut s = server();
+        let mut events = Vec::new();
+        let mut at = 0;
+        while at < input.len() {
+            let want = 1 + rng.below(5000);
+            let buf = s.input_buffer(want);
+            let n = want.min(input.len() - at).min(1 + rng.below(want));
+            buf[..n].copy_from_slice(&input[at..at + n]);
+            at += n;
+            s.commit_input(n);
+            events.extend(drain(&mut s));
+        }
+        assert_eq!(events, expect);
+    }
+    // A lent buffer that is never committed hands nothing in.
+    let mut s = open_server(Config::default());
+    s.input_buffer(100).fill(0xFF);
+    s.handle_input(&cframe(true, 1, b"ok"));
+    assert_eq!(drain(&mut s), ["text \"ok\""]);
+    s.input_buffer(10);
+    s.handle_eof();
+    s.commit_input(10);
+    assert_eq!(drain(&mut s), ["close 1006 \"\" Remote clean=false"]);
+}

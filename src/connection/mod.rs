@@ -122,6 +122,8 @@ pub struct Connection {
     protocol: Option<String>,
     eof: bool,
     close_transport: bool,
+    /// How many bytes at the end of `inbuf` are lent by `input_buffer`.
+    lent: Option<usize>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -154,6 +156,7 @@ impl Connection {
             protocol: None,
             eof: false,
             close_transport: false,
+            lent: None,
         }
     }
 
@@ -256,8 +259,40 @@ impl Connection {
         if self.is_closed() {
             return;
         }
+        if let Some(len) = self.lent.take() {
+            self.inbuf.truncate(self.inbuf.len().saturating_sub(len));
+        }
         self.inbuf.extend_from_slice(data);
         self.process();
+    }
+
+    /// Lends the end of the input buffer for the caller to read into
+    /// directly, so large frames are never copied between buffers: read at
+    /// most `len` bytes into the returned slice, then call
+    /// [`commit_input`](Self::commit_input) with the number read. The slice
+    /// is zeroed (this crate has no `unsafe` to lend uninitialised memory).
+    pub fn input_buffer(&mut self, len: usize) -> &mut [u8] {
+        let start = self
+            .inbuf
+            .len()
+            .saturating_sub(self.lent.take().unwrap_or(0));
+        self.inbuf.truncate(start);
+        self.inbuf.resize(start + len, 0);
+        self.lent = Some(len);
+        &mut self.inbuf[start..]
+    }
+
+    /// Hands in the first `n` bytes of the slice from
+    /// [`input_buffer`](Self::input_buffer), exactly as `handle_input` would.
+    pub fn commit_input(&mut self, n: usize) {
+        let Some(len) = self.lent.take() else { return };
+        let Some(start) = self.inbuf.len().checked_sub(len) else {
+            return;
+        };
+        self.inbuf.truncate(start + n.min(len));
+        if !self.is_closed() {
+            self.process();
+        }
     }
 
     /// Reports that the peer will send nothing more (the read returned 0).
@@ -359,7 +394,7 @@ impl Connection {
 
     /// Server: answers a bad request with its HTTP status and closes.
     fn refuse_request(&mut self, e: HandshakeError) {
-        let mut body = String::from(e.to_string_static());
+        let mut body = String::from(e.body_text());
         body.push('\n');
         write_reject(&Reject::new(e.http_status()).body(body), &mut self.out);
         self.fail_handshake(e);
@@ -376,6 +411,7 @@ impl Connection {
     fn finish(&mut self, code: CloseCode, reason: String, clean: bool) {
         self.phase = Phase::Closed;
         self.inbuf = BytesMut::new();
+        self.lent = None;
         self.rx = RecvState::default();
         if self.role == Role::Server || !clean {
             self.close_transport = true;
@@ -448,18 +484,6 @@ impl Connection {
             None
         } else {
             Some(self.out.split().freeze())
-        }
-    }
-}
-
-impl HandshakeError {
-    fn to_string_static(self) -> &'static str {
-        match self.http_status() {
-            405 => "method must be GET",
-            426 => "Sec-WebSocket-Version must be 13",
-            431 => "request head too large",
-            505 => "HTTP/1.1 required",
-            _ => "bad WebSocket upgrade request",
         }
     }
 }
