@@ -1,0 +1,121 @@
+//! A counting global allocator for the benchmark harness (`benches/ws.rs`).
+//!
+//! It lives in its own tiny crate because the main crate forbids `unsafe_code`
+//! for every target, and implementing [`GlobalAlloc`] needs `unsafe impl`.
+//!
+//! Counting is off by default: while off, each allocator call costs a single
+//! relaxed atomic load on top of the system allocator, so timed runs are not
+//! skewed. [`start`] / [`stop`] switch it on and off; [`snapshot`] reads the
+//! counters.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// The allocator. Install with `#[global_allocator]`.
+pub struct CountingAlloc;
+
+static ON: AtomicBool = AtomicBool::new(false);
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static REALLOCS: AtomicU64 = AtomicU64::new(0);
+static FREES: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+static LIVE: AtomicI64 = AtomicI64::new(0);
+
+/// Counter values since the last [`reset`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// `alloc` + `alloc_zeroed` calls.
+    pub allocs: u64,
+    /// `realloc` calls (counted separately; a realloc may move and copy).
+    pub reallocs: u64,
+    /// `dealloc` calls.
+    pub frees: u64,
+    /// Bytes requested by `alloc`/`alloc_zeroed` plus growth requested by `realloc`.
+    pub bytes: u64,
+    /// Net bytes still allocated (allocated minus freed) by calls made while counting.
+    pub live: i64,
+}
+
+impl Snapshot {
+    /// Allocation events: fresh allocations plus reallocations.
+    pub fn events(&self) -> u64 {
+        self.allocs + self.reallocs
+    }
+}
+
+/// Zero all counters.
+pub fn reset() {
+    for c in [&ALLOCS, &REALLOCS, &FREES, &BYTES] {
+        c.store(0, Relaxed);
+    }
+    LIVE.store(0, Relaxed);
+}
+
+/// Reset the counters and start counting.
+pub fn start() {
+    reset();
+    ON.store(true, Relaxed);
+}
+
+/// Stop counting and return what was counted since [`start`].
+pub fn stop() -> Snapshot {
+    ON.store(false, Relaxed);
+    snapshot()
+}
+
+/// Read the counters (counting state unchanged).
+pub fn snapshot() -> Snapshot {
+    Snapshot {
+        allocs: ALLOCS.load(Relaxed),
+        reallocs: REALLOCS.load(Relaxed),
+        frees: FREES.load(Relaxed),
+        bytes: BYTES.load(Relaxed),
+        live: LIVE.load(Relaxed),
+    }
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged; the only extra work is updating atomic counters.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if ON.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+            BYTES.fetch_add(layout.size() as u64, Relaxed);
+            LIVE.fetch_add(layout.size() as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if ON.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+            BYTES.fetch_add(layout.size() as u64, Relaxed);
+            LIVE.fetch_add(layout.size() as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ON.load(Relaxed) {
+            FREES.fetch_add(1, Relaxed);
+            LIVE.fetch_sub(layout.size() as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if ON.load(Relaxed) {
+            REALLOCS.fetch_add(1, Relaxed);
+            let old = layout.size();
+            if new_size > old {
+                BYTES.fetch_add((new_size - old) as u64, Relaxed);
+            }
+            LIVE.fetch_add(new_size as i64 - old as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
