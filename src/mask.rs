@@ -11,9 +11,29 @@
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset);
-    if buf.len() < 16 {
-        return apply_mask_naive(buf, key, 0);
+    if buf.len() < 64 {
+        return apply_mask_words(buf, key);
     }
+    // A 64-byte pattern of the key: the fixed-size inner loop compiles to
+    // whole-register XORs (SSE2 on x86-64 by default, wider with
+    // `target-cpu`), with no `unsafe` and no alignment games.
+    let mut pattern = [0u8; 64];
+    for (i, p) in pattern.iter_mut().enumerate() {
+        *p = key[i & 3];
+    }
+    let mut chunks = buf.chunks_exact_mut(64);
+    for chunk in &mut chunks {
+        for (b, p) in chunk.iter_mut().zip(pattern.iter()) {
+            *b ^= *p;
+        }
+    }
+    // Whole 64-byte blocks keep the key phase, so the tail starts at phase 0.
+    apply_mask_words(chunks.into_remainder(), key);
+}
+
+/// Eight bytes at a time, for short payloads and tails.
+#[inline]
+fn apply_mask_words(buf: &mut [u8], key: [u8; 4]) {
     let word = u64::from_ne_bytes([
         key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
     ]);
@@ -23,7 +43,6 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
         bytes.copy_from_slice(chunk);
         chunk.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
     }
-    // Whole words were consumed, so the key phase is unchanged for the tail.
     apply_mask_naive(chunks.into_remainder(), key, 0);
 }
 
@@ -54,7 +73,7 @@ mod tests {
     #[test]
     fn fast_matches_naive_for_every_length_and_offset() {
         let key = [0x12, 0x34, 0x56, 0x78];
-        for len in 0..=256 {
+        for len in (0..=300).chain([1000, 4096 + 13]) {
             for start in 0..8 {
                 for offset in 0..4 {
                     let orig: alloc::vec::Vec<u8> =

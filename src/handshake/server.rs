@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Bytes, BytesMut};
 
 use super::{
-    Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first, has_token, is_token,
-    list_values, map_httparse, parse_extensions, write_headers,
+    Extension, HEADER_TABLE, Headers, accept_key, check_header, first, is_token, list_values,
+    map_httparse, parse_extensions, trim, write_headers,
 };
 use crate::config::Config;
 use crate::error::{HandshakeError, UsageError};
@@ -114,15 +114,46 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
         return Err(HandshakeError::HttpVersion);
     }
     let is_get = req.method == Some("GET");
+    // One pass over the parsed headers gathers what the rules below need.
+    let (mut hosts, mut keys, mut versions) = (0, 0, 0);
+    let (mut upgrade, mut connection, mut version_ok, mut key_ok) = (false, false, false, false);
+    let mut k = [0u8; 24];
+    for h in req.headers.iter() {
+        let name = h.name.as_bytes();
+        let value = trim(h.value);
+        let has = |token: &[u8]| {
+            value
+                .split(|&b| b == b',')
+                .any(|t| trim(t).eq_ignore_ascii_case(token))
+        };
+        match name.len() {
+            4 if name.eq_ignore_ascii_case(b"host") => hosts += 1,
+            7 if name.eq_ignore_ascii_case(b"upgrade") => upgrade |= has(b"websocket"),
+            10 if name.eq_ignore_ascii_case(b"connection") => connection |= has(b"upgrade"),
+            17 if name.eq_ignore_ascii_case(b"sec-websocket-key") => {
+                keys += 1;
+                let mut decoded = [0u8; 18];
+                key_ok =
+                    value.len() == 24 && matches!(BASE64.decode_slice(value, &mut decoded), Ok(16));
+                if key_ok {
+                    k.copy_from_slice(value);
+                }
+            }
+            21 if name.eq_ignore_ascii_case(b"sec-websocket-version") => {
+                versions += 1;
+                version_ok = value == b"13";
+            }
+            _ => {}
+        }
+    }
     // "A |Host| header field containing the server's authority" (§4.2.1).
-    match count(&head, "host") {
+    match hosts {
         0 => return Err(HandshakeError::MissingHeader("Host")),
         1 => {}
         _ => return Err(HandshakeError::DuplicateHeader("Host")),
     }
     // "An |Upgrade| header field containing the value "websocket", treated
     // as an ASCII case-insensitive value" (§4.2.1, item 3).
-    let upgrade = has_token(&head, "upgrade", "websocket");
     if !upgrade && config.allow_plain_http {
         return Ok(Request {
             head,
@@ -138,7 +169,7 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
     }
     // "A |Connection| header field that includes the token "Upgrade",
     // treated as an ASCII case-insensitive value" (§4.2.1, item 4).
-    if !has_token(&head, "connection", "upgrade") {
+    if !connection {
         return Err(HandshakeError::NotUpgrade);
     }
     // "If this version does not match a version understood by the server,
@@ -146,28 +177,17 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
     // appropriate HTTP error code (such as 426 Upgrade Required) and a
     // |Sec-WebSocket-Version| header field indicating the version(s) the
     // server is capable of understanding" (§4.2.2).
-    let version_ok = {
-        let mut versions = list_values(&head, "sec-websocket-version");
-        versions.next() == Some(b"13") && versions.next().is_none()
-    };
-    if !version_ok {
+    if versions != 1 || !version_ok {
         return Err(HandshakeError::UnsupportedVersion);
     }
     // "A |Sec-WebSocket-Key| header field with a base64-encoded value that,
     // when decoded, is 16 bytes in length" (§4.2.1, item 5); "MUST NOT
     // appear more than once in an HTTP request" (§11.3.1).
-    let mut k = [0u8; 24];
-    {
-        let key = match count(&head, "sec-websocket-key") {
-            0 => return Err(HandshakeError::MissingHeader("Sec-WebSocket-Key")),
-            1 => first(&head, "sec-websocket-key").unwrap_or_default(),
-            _ => return Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Key")),
-        };
-        let mut decoded = [0u8; 18];
-        match BASE64.decode_slice(key, &mut decoded) {
-            Ok(16) if key.len() == 24 => k.copy_from_slice(key),
-            _ => return Err(HandshakeError::BadKey),
-        }
+    match keys {
+        0 => return Err(HandshakeError::MissingHeader("Sec-WebSocket-Key")),
+        1 if key_ok => {}
+        1 => return Err(HandshakeError::BadKey),
+        _ => return Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Key")),
     }
     Ok(Request {
         head,
