@@ -1715,6 +1715,12 @@ fn run_criterion(w: &Workloads) {
             .measurement_time(Duration::from_millis(400))
             .sample_size(10)
             .nresamples(2000);
+    } else {
+        // Full mode: 131 benchmarks at criterion's default 8 s each would take
+        // 18 minutes; 1 s + 3 s keeps the run under 10 with 100 samples each.
+        c = c
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
     }
     let mut c = c.configure_from_args();
 
