@@ -3,7 +3,7 @@
 //
 // Usage: node chat_browser.js http://127.0.0.1:PORT/
 //
-// The chat server must serve the chat page (tests/peers/chat.html) at "/" and
+// The chat server must serve the chat page (examples/chat.html) at "/" and
 // a WebSocket endpoint at "/chat" that broadcasts every message to all clients
 // prefixed with the sender's id. Cases, one output line each:
 //

@@ -110,6 +110,9 @@ async def handler(ws):
         # (e.g. because the client violated the protocol).
         if e.rcvd is None or not e.rcvd_then_sent:
             log(event="error", conn=ws.conn_id, error=str(e))
+    except websockets.ConnectionClosedOK:
+        # The client closed (1000/1001) while an echo was being sent: normal.
+        pass
     # Wait for the closing handshake and TCP teardown to finish.
     await ws.wait_closed()
     rcvd, sent = ws.protocol.close_rcvd, ws.protocol.close_sent

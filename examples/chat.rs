@@ -1,0 +1,132 @@
+//! A broadcast chat: every message goes to every connected client, prefixed
+//! with its sender's id ("[3] hello"). One port serves the page at `/` (plain
+//! HTTP, answered through `Connection::reject`) and the WebSocket at `/chat`.
+//!
+//!     cargo run --example chat [127.0.0.1:8080]
+//!
+//! then open http://127.0.0.1:8080/ in two browser tabs.
+//!
+//! Each client has two threads: one reads its socket; the other owns its
+//! `Connection` and takes socket input and chat lines from one channel. The
+//! registry maps client ids to those channels.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rfc6455::{Accept, Config, Connection, Event, Reject};
+
+const PAGE: &str = include_str!("chat.html");
+
+/// What a client's thread is handed.
+enum Input {
+    /// Bytes read from its socket.
+    Bytes(Vec<u8>),
+    /// Its socket reached end of file (or failed).
+    Eof,
+    /// A chat line to send it.
+    Say(Arc<str>),
+}
+
+type Clients = Arc<Mutex<HashMap<u64, Sender<Input>>>>;
+
+fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listener = TcpListener::bind(&addr)?;
+    println!("chat on http://{}/", listener.local_addr()?);
+    let clients = Clients::default();
+    for (id, sock) in (1..).zip(listener.incoming().flatten()) {
+        let clients = clients.clone();
+        std::thread::spawn(move || serve(id, sock, &clients));
+    }
+    Ok(())
+}
+
+fn serve(id: u64, mut sock: TcpStream, clients: &Clients) -> std::io::Result<()> {
+    let (tx, rx) = channel();
+    let reader = sock.try_clone()?;
+    let feed = tx.clone();
+    std::thread::spawn(move || read_into(reader, feed));
+    let result = session(id, &mut sock, &tx, &rx, clients);
+    clients.lock().unwrap().remove(&id);
+    drop(tx);
+    // Close our side, then wait (at most a second) until the peer closes
+    // too, so our last frames are not lost to a TCP reset.
+    sock.shutdown(Shutdown::Write)?;
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while rx
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .is_ok()
+    {}
+    sock.shutdown(Shutdown::Read)?; // wakes the reader if the peer never closed
+    result
+}
+
+fn read_into(mut sock: TcpStream, feed: Sender<Input>) {
+    let mut buf = vec![0u8; 64 * 1024];
+    while let Ok(n @ 1..) = sock.read(&mut buf) {
+        if feed.send(Input::Bytes(buf[..n].to_vec())).is_err() {
+            return;
+        }
+    }
+    let _ = feed.send(Input::Eof);
+}
+
+fn session(
+    id: u64,
+    sock: &mut TcpStream,
+    tx: &Sender<Input>,
+    rx: &Receiver<Input>,
+    clients: &Clients,
+) -> std::io::Result<()> {
+    let mut config = Config::default();
+    config.allow_plain_http = true;
+    let mut conn = Connection::server(config);
+    while !conn.should_close_transport() {
+        match rx.recv() {
+            Ok(Input::Bytes(bytes)) => conn.handle_input(&bytes),
+            Ok(Input::Say(line)) => {
+                let _ = conn.send_text(&line); // fails only once we are closing
+            }
+            Ok(Input::Eof) | Err(_) => conn.handle_eof(),
+        }
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Event::Request(req) => {
+                    let answer = match (req.is_websocket(), req.path()) {
+                        (true, "/chat") => conn.accept(Accept::new()),
+                        (false, "/") => conn.reject(
+                            Reject::new(200)
+                                .header("Content-Type", "text/html; charset=utf-8")
+                                .body(PAGE),
+                        ),
+                        _ => conn.reject(Reject::new(404).body("not found\n")),
+                    };
+                    answer.map_err(std::io::Error::other)?;
+                }
+                Event::Open(_) => {
+                    clients.lock().unwrap().insert(id, tx.clone());
+                }
+                Event::Text(text) => {
+                    let line: Arc<str> = format!("[{id}] {text}").into();
+                    for client in clients.lock().unwrap().values() {
+                        let _ = client.send(Input::Say(line.clone()));
+                    }
+                }
+                Event::Close(_) => {
+                    clients.lock().unwrap().remove(&id);
+                }
+                _ => {}
+            }
+        }
+        while let Some(bytes) = conn.poll_transmit() {
+            sock.write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}

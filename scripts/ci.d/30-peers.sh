@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Real third-party peers (tests/peers/README.md), all on 127.0.0.1:
+#   1. Python `websockets` and Node `ws` clients against our echo_server and
+#      tokio_echo examples;
+#   2. our client (tests/real_peers.rs) against `websockets` and `ws` servers;
+#   3. the client example against both servers, the push example against a
+#      `websockets` client (tests/peers/examples_check.py);
+#   4. headless Chromium against the chat example (tests/peers/chat_browser.js).
+# Installs what it needs. Every process is bounded by `timeout` and the
+# servers are killed by PID on exit. Runs every check, then fails if any did.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. "$HOME/.cargo/env" 2>/dev/null || true
+export RUST_BACKTRACE=0
+
+# ---- tools
+apt_install() {
+  if [ -z "${apt_updated:-}" ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+command -v python3 >/dev/null || apt_install python3
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+[ -x /usr/bin/chromium ] || apt_install chromium
+# websockets goes into a virtualenv of its own (system Pythons may refuse pip).
+venv=.venv-peers
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+fi
+PY=$PWD/$venv/bin/python
+"$PY" -m pip install -q -r tests/peers/requirements.txt
+(cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+cargo build --release --example echo_server --example tokio_echo --example chat \
+  --example client --example push
+cargo test --release --features real-peers --test real_peers --no-run
+ex=target/release/examples
+
+echo "INFO $("$PY" -c 'import websockets; print("websockets", websockets.__version__)')," \
+  "ws $(node -p 'require("./tests/peers/node_modules/ws/package.json").version')," \
+  "playwright-core $(node -p 'require("./tests/peers/node_modules/playwright-core/package.json").version')," \
+  "$(/usr/bin/chromium --version 2>/dev/null), node $(node --version)"
+
+# ---- process bookkeeping
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# start NAME CMD...: runs a server in the background (at most 5 minutes).
+start() {
+  local name=$1; shift
+  timeout 300 "$@" >"$tmp/$name.log" 2>&1 &
+  pids+=($!)
+}
+# first_line NAME SED-EXPR: waits (10 s at most) for the server's first
+# output line and prints it through the sed expression.
+first_line() {
+  for _ in $(seq 100); do
+    if [ -s "$tmp/$1.log" ]; then head -n1 "$tmp/$1.log" | sed -n "$2"; return; fi
+    sleep 0.1
+  done
+  echo "$1 printed nothing within 10 s" >&2; return 1
+}
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1 after 10 s" >&2; return 1
+}
+
+summary=()
+# check NAME LIMIT CMD...: runs one bounded check, prints its output.
+check() {
+  local name=$1 limit=$2; shift 2
+  local start_s=$SECONDS
+  echo "--- $name"
+  if timeout "$limit" "$@"; then
+    summary+=("ok    $((SECONDS - start_s))s  $name")
+  else
+    summary+=("FAIL  $((SECONDS - start_s))s  $name (exit $?)")
+  fi
+}
+
+# ---- 1. third-party clients against our servers
+port=$(free_port)
+start echo_server "$ex/echo_server" "127.0.0.1:$port"
+wait_port "$port"
+check "py_client -> echo_server" 70 "$PY" tests/peers/py_client.py "ws://127.0.0.1:$port/"
+check "node_client -> echo_server" 70 node tests/peers/node_client.js "ws://127.0.0.1:$port/"
+
+start tokio_echo "$ex/tokio_echo" 127.0.0.1:0
+url=$(first_line tokio_echo 's/^echo server on //p')
+check "py_client -> tokio_echo" 70 "$PY" tests/peers/py_client.py "$url"
+check "node_client -> tokio_echo" 70 node tests/peers/node_client.js "$url"
+
+# ---- 2. our client against third-party servers
+check "real_peers (our client -> websockets, ws)" 300 env PEER_PYTHON="$PY" \
+  cargo test --release --features real-peers --test real_peers -- --nocapture
+
+# ---- 3. the client and push examples
+start py_server "$PY" tests/peers/py_server.py 0 120
+py_port=$(first_line py_server 's/.*"port":\([0-9]*\).*/\1/p')
+start node_server node tests/peers/node_server.js 0 120
+node_port=$(first_line node_server 's/.*"port":\([0-9]*\).*/\1/p')
+check "client example -> websockets" 60 "$PY" tests/peers/examples_check.py client \
+  "$ex/client" "ws://127.0.0.1:$py_port"
+check "client example -> ws" 60 "$PY" tests/peers/examples_check.py client \
+  "$ex/client" "ws://127.0.0.1:$node_port"
+start push "$ex/push" 127.0.0.1:0
+url=$(first_line push 's/^push server on //p')
+check "websockets -> push example" 60 "$PY" tests/peers/examples_check.py push "$url"
+
+# ---- 4. Chromium against the chat example
+start chat "$ex/chat" 127.0.0.1:0
+url=$(first_line chat 's/^chat on //p')
+check "chromium -> chat example" 70 node tests/peers/chat_browser.js "$url"
+
+echo "=== peers"
+printf '%s\n' "${summary[@]}"
+! printf '%s\n' "${summary[@]}" | grep -q '^FAIL'
