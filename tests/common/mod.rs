@@ -232,3 +232,181 @@ impl Pair {
         }
     }
 }
+
+// ---- added for the hostile-input suites (issue 5) ----
+
+/// A client–server pair over a network that delivers what each side sends
+/// in random pieces, sometimes holding part of it back until later, and
+/// joining it with what is sent next.
+pub struct Net {
+    pub pair: Pair,
+    /// Taken from the client's `poll_transmit`, not yet delivered.
+    pub c2s: Vec<u8>,
+    /// Taken from the server's `poll_transmit`, not yet delivered.
+    pub s2c: Vec<u8>,
+    pub rng: Rng,
+    /// The largest piece delivered at once.
+    pub max_chunk: usize,
+    /// Every data message received, as (length, hash), by
+    /// [client, server].
+    pub ledger: [Vec<(usize, u64)>; 2],
+    /// Whether to keep the transcript in `pair.*_events` (off for long runs).
+    pub transcript: bool,
+}
+
+/// Like [`drain`], but also enters each data message into `ledger`, and
+/// keeps the transcript only if asked.
+pub fn drain_ledger(
+    conn: &mut Connection,
+    events: &mut Vec<String>,
+    ledger: &mut Vec<(usize, u64)>,
+    transcript: bool,
+) {
+    while let Some(e) = conn.poll_event() {
+        match &e {
+            Event::Request(r) if r.is_websocket() => conn.accept(Accept::new()).unwrap(),
+            Event::Text(t) => ledger.push((t.len(), hash(t.as_bytes()))),
+            Event::Binary(b) => ledger.push((b.len(), hash(b))),
+            _ => {}
+        }
+        if transcript || !matches!(e, Event::Text(_) | Event::Binary(_)) {
+            events.push(describe(&e));
+        }
+    }
+}
+
+impl Net {
+    pub fn new(pair: Pair, seed: u64, max_chunk: usize) -> Net {
+        Net {
+            pair,
+            c2s: Vec::new(),
+            s2c: Vec::new(),
+            rng: Rng(seed | 1),
+            max_chunk: max_chunk.max(1),
+            ledger: Default::default(),
+            transcript: true,
+        }
+    }
+
+    /// Takes what both sides have to say, then delivers a random share of
+    /// what is in flight each way, in random pieces.
+    pub fn step(&mut self) {
+        let p = &mut self.pair;
+        let [client_ledger, server_ledger] = &mut self.ledger;
+        let keep = self.transcript;
+        drain_ledger(&mut p.server, &mut p.server_events, server_ledger, keep);
+        drain_ledger(&mut p.client, &mut p.client_events, client_ledger, keep);
+        // Sometimes only part of the output is taken now.
+        if self.rng.below(4) != 0 {
+            self.c2s.extend(take_output(&mut p.client));
+        } else if let Some(b) = p.client.poll_transmit() {
+            self.c2s.extend_from_slice(&b);
+        }
+        if self.rng.below(4) != 0 {
+            self.s2c.extend(take_output(&mut p.server));
+        } else if let Some(b) = p.server.poll_transmit() {
+            self.s2c.extend_from_slice(&b);
+        }
+        for to_server in [true, false] {
+            let wire = if to_server {
+                &mut self.c2s
+            } else {
+                &mut self.s2c
+            };
+            // Deliver all, some, or (one time in eight) nothing yet.
+            let share = match self.rng.below(8) {
+                0 => 0,
+                1..=4 => wire.len(),
+                _ => self.rng.below(wire.len() + 1),
+            };
+            let mut sent = 0;
+            while sent < share {
+                let n = (1 + self.rng.below(self.max_chunk)).min(share - sent);
+                let piece = &wire[sent..sent + n];
+                if to_server {
+                    p.server.handle_input(piece);
+                    drain_ledger(&mut p.server, &mut p.server_events, server_ledger, keep);
+                } else {
+                    p.client.handle_input(piece);
+                    drain_ledger(&mut p.client, &mut p.client_events, client_ledger, keep);
+                }
+                sent += n;
+            }
+            wire.drain(..sent);
+        }
+    }
+
+    /// Steps until nothing is in flight and neither side has output.
+    pub fn settle(&mut self) {
+        for _ in 0..100_000 {
+            self.step();
+            let quiet = self.c2s.is_empty()
+                && self.s2c.is_empty()
+                && self.pair.client.buffered_amount() == 0
+                && self.pair.server.buffered_amount() == 0;
+            if quiet {
+                self.step();
+                if self.c2s.is_empty() && self.s2c.is_empty() {
+                    return;
+                }
+            }
+        }
+        panic!("the network never settles");
+    }
+}
+
+/// The transcript line a received message produces (see [`describe`]).
+pub fn describe_message(text: bool, data: &[u8]) -> String {
+    let e = if text {
+        Event::Text(String::from_utf8(data.to_vec()).unwrap().into())
+    } else {
+        Event::Binary(data.to_vec().into())
+    };
+    describe(&e)
+}
+
+/// Feeds `input` in the given pieces, draining events after each piece
+/// but taking the output only at the end (so that how many pongs coalesce
+/// does not depend on the split); then EOF if asked.
+pub fn feed_output_at_end(
+    make: &dyn Fn() -> Connection,
+    input: &[u8],
+    cuts: &[usize],
+    eof: bool,
+) -> (Vec<String>, Vec<u8>) {
+    let mut conn = make();
+    let mut events = Vec::new();
+    let mut start = 0;
+    for &c in cuts.iter().chain(std::iter::once(&input.len())) {
+        let c = c.clamp(start, input.len());
+        conn.handle_input(&input[start..c]);
+        start = c;
+        events.extend(drain(&mut conn));
+    }
+    if eof {
+        conn.handle_eof();
+        events.extend(drain(&mut conn));
+    }
+    (events, take_output(&mut conn))
+}
+
+/// The first event of a fresh server fed `input`, with the HTTP status it
+/// answered (0 if it answered nothing or only a 101).
+pub fn server_verdict(config: Config, input: &[u8]) -> (Vec<String>, u16) {
+    let mut s = Connection::server(config);
+    s.handle_input(input);
+    let mut events = Vec::new();
+    while let Some(e) = s.poll_event() {
+        events.push(describe(&e));
+    }
+    let out = take_output(&mut s);
+    let status = if out.starts_with(b"HTTP/1.1 ") && out.len() >= 12 {
+        std::str::from_utf8(&out[9..12])
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    (events, status)
+}

@@ -1,0 +1,282 @@
+//! A sequence of operations on a client–server pair: partial deliveries,
+//! sends of every kind (including fragments that split code points),
+//! pings, pongs, closes, EOFs and injected bytes. Invariants: each side
+//! ends with exactly one Close event; nothing is sent after a side's close
+//! frame (its output is decoded and checked frame by frame); the state only
+//! moves forward; a refused command changes nothing; without injected
+//! bytes, each side receives exactly what the other sent (a prefix of it
+//! if a transport was cut short), and a completed closing handshake is
+//! clean on both sides.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use rfc6455::{CloseCode, Config, MessageKind, PeerError, State};
+use rfc6455_fuzz::*;
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Deliver {
+        to_server: bool,
+        max: u16,
+    },
+    DeliverAll,
+    Text {
+        client: bool,
+        len: u16,
+        multibyte: bool,
+    },
+    Binary {
+        client: bool,
+        len: u16,
+    },
+    Big {
+        client: bool,
+    },
+    Fragment {
+        client: bool,
+        text: bool,
+        len: u8,
+        fin: bool,
+    },
+    Ping {
+        client: bool,
+        len: u8,
+    },
+    Pong {
+        client: bool,
+        len: u8,
+    },
+    Close {
+        client: bool,
+        code: u16,
+        reason_len: u8,
+    },
+    Eof {
+        client: bool,
+    },
+    Inject {
+        to_server: bool,
+        bytes: Vec<u8>,
+    },
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    seed: u64,
+    streaming_client: bool,
+    streaming_server: bool,
+    small_output: bool,
+    ops: Vec<Op>,
+}
+
+/// What one side has sent successfully, for the ledger.
+#[derive(Default)]
+struct Sent {
+    messages: Vec<(MessageKind, Vec<u8>)>,
+    building: Option<(MessageKind, Vec<u8>)>,
+    /// The bytes that complete a code point the last text fragment split.
+    tail: Vec<u8>,
+    closed: bool,
+}
+
+fn config(streaming: bool, small_output: bool) -> Config {
+    let mut c = Config::default();
+    c.streaming = streaming;
+    if small_output {
+        c.max_pending_output = 4096;
+    }
+    c
+}
+
+fuzz_target!(|input: Input| {
+    let mut rng = Rng::new(input.seed);
+    let mut pair = Pair::new(
+        config(input.streaming_client, input.small_output),
+        config(input.streaming_server, input.small_output),
+        input.seed,
+    );
+    let mut sent = [Sent::default(), Sent::default()]; // [server, client]
+    let mut injected = false;
+    let mut eof_used = false;
+    for op in input.ops.iter().take(96) {
+        // Each command either succeeds or changes nothing.
+        let mut command = |client: bool, f: &mut dyn FnMut(&mut rfc6455::Connection) -> bool| {
+            let side = pair.side(client);
+            let (state, buffered) = (side.conn.state(), side.conn.buffered_amount());
+            let ok = f(&mut side.conn);
+            if !ok {
+                assert_eq!(
+                    side.conn.state(),
+                    state,
+                    "a refused command changed the state"
+                );
+                assert_eq!(
+                    side.conn.buffered_amount(),
+                    buffered,
+                    "a refused command queued bytes"
+                );
+            }
+            side.pump();
+            ok
+        };
+        match *op {
+            Op::Deliver { to_server, max } => {
+                pair.deliver(to_server, usize::from(max));
+            }
+            Op::DeliverAll => pair.settle(),
+            Op::Text {
+                client,
+                len,
+                multibyte,
+            } => {
+                let text = rng.text(usize::from(len) % 1500, multibyte);
+                if command(client, &mut |c| c.send_text(&text).is_ok()) {
+                    let s = &mut sent[usize::from(client)];
+                    s.messages.push((MessageKind::Text, text.into_bytes()));
+                }
+            }
+            Op::Binary { client, len } => {
+                let data = rng.bytes(usize::from(len) % 1500);
+                if command(client, &mut |c| c.send_binary(&data).is_ok()) {
+                    sent[usize::from(client)]
+                        .messages
+                        .push((MessageKind::Binary, data));
+                }
+            }
+            Op::Big { client } => {
+                let data = rng.bytes(70_000);
+                if command(client, &mut |c| c.send_binary(&data).is_ok()) {
+                    sent[usize::from(client)]
+                        .messages
+                        .push((MessageKind::Binary, data));
+                }
+            }
+            Op::Fragment {
+                client,
+                text,
+                len,
+                fin,
+            } => {
+                let s = &mut sent[usize::from(client)];
+                let kind = if text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                let (data, tail) = if text {
+                    let mut full = s.tail.clone();
+                    full.extend_from_slice(rng.text(usize::from(len) + 4, true).as_bytes());
+                    let cut = usize::from(len).min(full.len());
+                    let mut end = cut;
+                    while end < full.len() && full[end] & 0xC0 == 0x80 {
+                        end += 1;
+                    }
+                    (full[..cut].to_vec(), full[cut..end].to_vec())
+                } else {
+                    (rng.bytes(usize::from(len)), Vec::new())
+                };
+                if command(client, &mut |c| c.send_fragment(kind, &data, fin).is_ok()) {
+                    let s = &mut sent[usize::from(client)];
+                    if text {
+                        s.tail = tail;
+                    }
+                    let (_, buf) = s.building.get_or_insert((kind, Vec::new()));
+                    buf.extend_from_slice(&data);
+                    if fin {
+                        let m = s.building.take().unwrap();
+                        s.messages.push(m);
+                        s.tail.clear();
+                    }
+                }
+            }
+            Op::Ping { client, len } => {
+                let p = rng.bytes(usize::from(len) % 130);
+                command(client, &mut |c| c.ping(&p).is_ok());
+            }
+            Op::Pong { client, len } => {
+                let p = rng.bytes(usize::from(len) % 130);
+                command(client, &mut |c| c.pong(&p).is_ok());
+            }
+            Op::Close {
+                client,
+                code,
+                reason_len,
+            } => {
+                let reason = rng.text(usize::from(reason_len) % 130, true);
+                let code = if code % 4 == 0 {
+                    code
+                } else {
+                    1000 + code % 20
+                };
+                if command(client, &mut |c| c.close(CloseCode(code), &reason).is_ok()) {
+                    sent[usize::from(client)].closed = true;
+                    assert!(pair.side(client).sent.closed, "close() sent no close frame");
+                }
+            }
+            Op::Eof { client } => {
+                eof_used = true;
+                let side = pair.side(client);
+                if !side.eof {
+                    side.handle_eof();
+                    assert_eq!(side.conn.state(), State::Closed, "EOF closes");
+                }
+            }
+            Op::Inject {
+                to_server,
+                ref bytes,
+            } => {
+                injected = true;
+                let to = pair.side(to_server);
+                if !to.eof {
+                    to.conn.handle_input(bytes);
+                }
+                to.pump();
+            }
+        }
+        pair.client.check_state();
+        pair.server.check_state();
+    }
+    pair.finish();
+
+    if !injected {
+        for (receiver, sender) in [(&pair.server, &sent[1]), (&pair.client, &sent[0])] {
+            let got = receiver.rec.messages();
+            assert!(
+                got.len() <= sender.messages.len(),
+                "more messages received than sent"
+            );
+            assert_eq!(
+                got[..],
+                sender.messages[..got.len()],
+                "received is not what was sent"
+            );
+            if !eof_used {
+                assert_eq!(got.len(), sender.messages.len(), "messages lost");
+            }
+            // Only a cut transport may fail a connection without hostile input.
+            let eof = Some(PeerError::Handshake(rfc6455::HandshakeError::Eof));
+            let err = receiver.rec.error();
+            assert!(
+                err.is_none() || (eof_used && err == eof),
+                "an error without hostile input: {:?}",
+                receiver.rec.recs
+            );
+        }
+        if !eof_used && (sent[0].closed || sent[1].closed) {
+            for side in [&pair.client, &pair.server] {
+                let Some(Rec::Close { clean, .. }) = side.rec.close() else {
+                    unreachable!()
+                };
+                assert!(clean, "a completed closing handshake is clean");
+            }
+        }
+    }
+    // What each side sent is what its application sent, whatever happened.
+    for (side, s) in [(&pair.server, &sent[0]), (&pair.client, &sent[1])] {
+        assert_eq!(
+            side.sent.messages, s.messages,
+            "the wire does not match the sends"
+        );
+    }
+});

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpus, fuzz/seeds/<target>/<name>.
+
+Byte-stream targets (decode_*, handshake_*, utf8) share one layout (see
+fuzz/src/lib.rs, split_input): flags, limit scale, cut count, cuts, payload.
+The structured targets (connection, pair_ledger) take any bytes; their seeds
+are fixed pseudo-random byte strings. Run from anywhere; it is idempotent.
+"""
+import os
+import random
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+STREAMING, NO_PONG, SMALL, EOF, PLAIN = 1, 2, 4, 8, 16
+
+
+def layout(payload, flags=0, limit=0, cuts=()):
+    head = bytes([flags, limit, len(cuts)])
+    for c in cuts:
+        head += struct.pack("<H", c)
+    return head + payload
+
+
+def frame(fin, op, payload, mask=None, rsv=0):
+    out = bytes([(0x80 if fin else 0) | (rsv << 4) | op])
+    m = 0x80 if mask else 0
+    n = len(payload)
+    if n <= 125:
+        out += bytes([m | n])
+    elif n <= 0xFFFF:
+        out += bytes([m | 126]) + struct.pack(">H", n)
+    else:
+        out += bytes([m | 127]) + struct.pack(">Q", n)
+    if mask:
+        out += bytes(mask)
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return out + payload
+
+
+def write(target, name, data):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def close(code, reason=b""):
+    return struct.pack(">H", code) + reason
+
+
+def decode_seeds(target, mask):
+    f = lambda fin, op, p, rsv=0: frame(fin, op, p, mask, rsv)
+    s = {
+        "hello": f(True, 1, b"Hello"),
+        "fragmented_with_ping": f(False, 1, "κό".encode()) + f(True, 9, b"ping!")
+        + f(False, 0, "σμε".encode()[:3]) + f(True, 0, "σμε".encode()[3:]),
+        "close_bye": f(True, 1, b"x") + f(True, 8, close(1000, b"bye")),
+        "close_empty": f(True, 8, b""),
+        "binary_256": f(True, 2, bytes(range(256))),
+        # A 64-bit length whose payload is cut short: the header path, small.
+        "binary_64k_partial": f(True, 2, b"\xab" * 65536)[:300],
+        "bad_utf8": f(True, 1, b"ab\xffcd"),
+        "bad_utf8_later_fragment": f(False, 1, "κό".encode()) + f(True, 0, b"\xce"),
+        "rsv": f(True, 1, b"x", rsv=4),
+        "reserved_opcode": f(True, 3, b""),
+        "bad_close_code": f(True, 8, close(1005)),
+        "one_byte_close": f(True, 8, b"\x03"),
+        "unexpected_continuation": f(True, 0, b"x"),
+        "control_too_long": f(True, 9, bytes(126)),
+        "pings": b"".join(f(True, 9, struct.pack(">I", i)) for i in range(20)),
+        "pong": f(True, 10, b"unsolicited"),
+        "huge_length": bytes([0x82, (0x80 if mask else 0) | 127]) + struct.pack(">Q", 1 << 40)
+        + (bytes(mask) if mask else b""),
+        "top_bit_length": bytes([0x82, (0x80 if mask else 0) | 127]) + b"\x80" + bytes(7),
+        "non_minimal": bytes([0x82, (0x80 if mask else 0) | 126, 0, 5]),
+        "wrong_mask": frame(True, 1, b"hi", None if mask else [1, 2, 3, 4]),
+        "empty_continuations": f(False, 2, b"") + b"".join(f(False, 0, b"") for _ in range(40))
+        + f(True, 0, b"end"),
+    }
+    for name, payload in s.items():
+        write(target, name, layout(payload))
+        write(target, name + "_split", layout(payload, cuts=(1, 3, 7, 100)))
+    write(target, "streaming_fragments", layout(s["fragmented_with_ping"], STREAMING, cuts=(4, 9, 20)))
+    write(target, "streaming_bad_utf8", layout(s["bad_utf8"], STREAMING, cuts=(8,)))
+    write(target, "small_limits_big", layout(s["binary_256"], SMALL, 10, (5,)))
+    write(target, "small_limits_fragments", layout(s["empty_continuations"], SMALL, 3))
+    write(target, "no_pong_eof", layout(s["pings"], NO_PONG | EOF))
+    write(target, "eof_mid_frame", layout(s["binary_256"][:40], EOF))
+
+
+REQUEST = (b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
+           b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           b"Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n"
+           b"Sec-WebSocket-Version: 13\r\n\r\n")
+
+
+def handshake_server_seeds():
+    t = "handshake_server"
+    r = REQUEST
+    variants = {
+        "rfc_request": r,
+        "minimal": b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        "bare_lf": r.replace(b"\r\n", b"\n"),
+        "post": r.replace(b"GET ", b"POST "),
+        "http_1_0": r.replace(b"HTTP/1.1", b"HTTP/1.0"),
+        "no_host": r.replace(b"Host: server.example.com\r\n", b""),
+        "two_hosts": r.replace(b"Host: server.example.com\r\n", b"Host: a\r\nHost: b\r\n"),
+        "version_8": r.replace(b"Version: 13", b"Version: 8"),
+        "versions_13_8": r.replace(b"Version: 13", b"Version: 13, 8"),
+        "bad_key": r.replace(b"dGhlIHNhbXBsZSBub25jZQ==", b"dGhlIHNhbXBsZSBub25jZR=="),
+        "two_keys": r.replace(b"Origin:", b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin:"),
+        "no_upgrade": r.replace(b"Upgrade: websocket\r\n", b""),
+        "connection_list": r.replace(b"Connection: Upgrade", b"Connection: keep-alive, UPGRADE"),
+        "extensions": r.replace(b"Origin:", b"Sec-WebSocket-Extensions: permessage-deflate; "
+                                b"client_max_window_bits, x; y=\"a,b\"\r\nOrigin:"),
+        "plain_get": b"GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n",
+    }
+    for name, head in variants.items():
+        write(t, name, layout(head))
+    write(t, "rfc_request_split", layout(r, cuts=(3, 40, 150, 200)))
+    write(t, "plain_allowed", layout(variants["plain_get"], PLAIN))
+    write(t, "small_limits", layout(r, SMALL, 30))
+    write(t, "eof_mid_head", layout(r[:60], EOF))
+    write(t, "trailing_frames", layout(r + frame(True, 1, b"early", [1, 2, 3, 4])))
+
+
+def handshake_client_seeds():
+    t = "handshake_client"
+    ok = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Accept: @@\r\n")
+    variants = {
+        "ok": ok + b"\r\n",
+        "ok_chat": ok + b"Sec-WebSocket-Protocol: chat\r\n\r\n",
+        "ok_bare_lf": (ok + b"\r\n").replace(b"\r\n", b"\n"),
+        "unoffered_protocol": ok + b"Sec-WebSocket-Protocol: mqtt\r\n\r\n",
+        "two_protocols": ok + b"Sec-WebSocket-Protocol: chat, superchat\r\n\r\n",
+        "extension": ok + b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+        "wrong_accept": ok.replace(b"@@", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") + b"\r\n",
+        "two_accepts": ok + b"Sec-WebSocket-Accept: @@\r\n\r\n",
+        "no_upgrade": ok.replace(b"Upgrade: websocket\r\n", b"") + b"\r\n",
+        "forbidden": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope",
+        "redirect_no_length": b"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\nmoved",
+        "http_1_0_101": ok.replace(b"HTTP/1.1", b"HTTP/1.0") + b"\r\n",
+        "garbage": b"\x00\xff HTTP nonsense\r\n\r\n",
+    }
+    for name, head in variants.items():
+        write(t, name, layout(head))
+    write(t, "ok_split", layout(variants["ok"], cuts=(1, 12, 60, 130)))
+    write(t, "redirect_eof", layout(variants["redirect_no_length"], EOF))
+    write(t, "small_limits", layout(variants["ok_chat"], SMALL, 20))
+
+
+def utf8_seeds():
+    t = "utf8"
+    samples = {
+        "greek": "κόσμε".encode(),
+        "mixed": "𝄞😀 ascii ü €".encode(),
+        "surrogate": b"\xed\xa0\x80",
+        "overlong": b"\xc0\xaf\xe0\x80\xaf",
+        "too_big": b"\xf4\x90\x80\x80",
+        "truncated": b"\xf0\x9f\x98",
+        "lone_continuation": b"a\x80b",
+        "long_ascii": b"x" * 100 + "é".encode() + b"y" * 100,
+    }
+    for name, s in samples.items():
+        write(t, name, layout(s, limit=len(name), cuts=(1, 2, 5)))
+
+
+def structured_seeds():
+    rnd = random.Random(6455)
+    for t in ("connection", "pair_ledger"):
+        for i, n in enumerate((16, 64, 128, 256, 512, 1024, 2048)):
+            write(t, f"random_{i}", bytes(rnd.randrange(256) for _ in range(n)))
+
+
+def frame_header_seeds():
+    t = "frame_header"
+    hs = {
+        "rfc_hello": bytes([0x81, 0x05]),
+        "rfc_masked": bytes([0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D]),
+        "len16": bytes([0x82, 0x7E, 0x01, 0x00]),
+        "len64": bytes([0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0]),
+        "len64_masked": bytes([0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4]),
+        "non_minimal16": bytes([0x82, 0x7E, 0x00, 0x7D]),
+        "non_minimal64": bytes([0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]),
+        "top_bit": bytes([0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0]),
+        "rsv_close": bytes([0xF8, 0x80, 9, 9, 9, 9]),
+        "partial": bytes([0x82, 0xFF, 0, 0]),
+    }
+    for name, h in hs.items():
+        write(t, name, h + b"\x00\x11\x22\x33\x44\x55\x66\x77")
+
+
+if __name__ == "__main__":
+    decode_seeds("decode_server", [0x37, 0xFA, 0x21, 0x3D])
+    decode_seeds("decode_client", None)
+    handshake_server_seeds()
+    handshake_client_seeds()
+    utf8_seeds()
+    structured_seeds()
+    frame_header_seeds()

@@ -1,0 +1,586 @@
+//! Peak heap under hostile and fuzz-like input stays within the configured
+//! limits plus a small constant.
+//!
+//! The main crate forbids `unsafe_code` for every target, so the counting
+//! allocator is the `alloc-count` helper crate (benches/alloc-count). It
+//! counts the bytes requested (`bytes`) and the net live bytes (`live`).
+//! Around every library call the meter takes
+//!
+//! ```text
+//! live before the call + bytes requested during the call
+//! ```
+//!
+//! which bounds the peak of live bytes during the call from above (live
+//! bytes only grow by what is requested); between calls it is exact. The
+//! workloads hand input over in reads of a fixed size, as a caller with a
+//! fixed read buffer does, which keeps the bound tight.
+//!
+//! A case's budget is the limits that apply to it (the handshake limit for
+//! heads; message + frame size for messages; the output queue limit for
+//! sends; nothing for streaming) plus the read size, since a read is
+//! buffered whole before it is looked at. The test prints, and asserts,
+//! the constant by which the peaks exceed their budgets.
+//!
+//! The tests take a lock: the allocator is global, and another test
+//! running at the same time would be counted too.
+
+mod common;
+
+use std::sync::Mutex;
+
+use common::*;
+use rfc6455::{ClientRequest, CloseCode, Config, Connection, Event, MessageKind, Role};
+
+#[global_allocator]
+static GLOBAL: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The usual read size.
+const READ: usize = 4096;
+
+/// How far above its budget any case may peak: bookkeeping (the connection
+/// itself, event and pong queues, the shared-buffer headers of `bytes`).
+const CONSTANT: i64 = 16 << 10;
+
+/// Measures one case: the upper bound on peak live bytes over its calls,
+/// counted from the live bytes when the case started.
+struct Meter {
+    base: i64,
+    peak: i64,
+}
+
+impl Meter {
+    fn new() -> Meter {
+        Meter {
+            base: alloc_count::snapshot().live,
+            peak: 0,
+        }
+    }
+
+    fn call<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let before = alloc_count::snapshot();
+        let r = f();
+        let after = alloc_count::snapshot();
+        let bound = before.live - self.base + (after.bytes - before.bytes) as i64;
+        self.peak = self.peak.max(bound);
+        r
+    }
+
+    /// Hands `input` to `conn` in reads of at most `read` bytes, taking
+    /// (and dropping) the events after each read and, if `take_output`,
+    /// the output too.
+    fn feed(&mut self, conn: &mut Connection, input: &[u8], read: usize, take_output: bool) {
+        for piece in input.chunks(read) {
+            self.call(|| conn.handle_input(piece));
+            self.events(conn);
+            if take_output {
+                self.call(|| while conn.poll_transmit().is_some() {});
+            }
+        }
+    }
+
+    /// Takes and drops the events; a server accepts any upgrade request.
+    fn events(&mut self, conn: &mut Connection) {
+        loop {
+            let next = self.call(|| match conn.poll_event() {
+                None => None,
+                Some(Event::Request(r)) => Some(r.is_websocket()),
+                Some(_) => Some(false),
+            });
+            match next {
+                None => return,
+                Some(true) => self.call(|| conn.accept(rfc6455::Accept::new()).unwrap()),
+                Some(false) => {}
+            }
+        }
+    }
+}
+
+/// Whether a case is held to its budget plus the constant, or (a known
+/// library issue, reported) for now only to what it does today: twice
+/// its budget where buffers grow by doubling, or one read buffer per pong
+/// owed (at most 16) where pongs pin them.
+#[derive(Copy, Clone, PartialEq)]
+enum Bound {
+    Strict,
+    KnownIssue(&'static str, Today),
+}
+
+#[derive(Copy, Clone, PartialEq)]
+enum Today {
+    Doubling,
+    PinnedReads(usize),
+}
+
+struct Case {
+    name: String,
+    budget: usize,
+    peak: i64,
+    bound: Bound,
+}
+
+impl Case {
+    fn overhead(&self) -> i64 {
+        self.peak - self.budget as i64
+    }
+}
+
+fn small_limits() -> Config {
+    let mut c = Config::default();
+    c.max_message_size = 64 << 10;
+    c.max_frame_size = 16 << 10;
+    c.max_handshake_bytes = 4 << 10;
+    c.max_header_line = 1 << 10;
+    c.max_pending_output = 256 << 10;
+    c
+}
+
+/// One run: `input` through a fresh connection, in reads of `read` bytes.
+struct Job<'a> {
+    name: &'a str,
+    config: Config,
+    /// The limits that apply (the read size is added).
+    limit: usize,
+    make: fn(Config) -> Connection,
+    input: &'a [u8],
+    read: usize,
+    take_output: bool,
+    bound: Bound,
+}
+
+impl Job<'_> {
+    fn run(self, cases: &mut Vec<Case>) {
+        let mut m = Meter::new();
+        let mut conn = m.call(|| (self.make)(self.config.clone()));
+        m.feed(&mut conn, self.input, self.read, self.take_output);
+        m.call(|| conn.handle_eof());
+        m.events(&mut conn);
+        m.call(|| drop(conn));
+        cases.push(Case {
+            name: self.name.to_string(),
+            budget: self.limit + self.read,
+            peak: m.peak,
+            bound: self.bound,
+        });
+    }
+}
+
+fn server_open(c: Config) -> Connection {
+    Connection::open(Role::Server, c, Rng::entropy(1))
+}
+
+fn client_open(c: Config) -> Connection {
+    Connection::open(Role::Client, c, Rng::entropy(2))
+}
+
+fn fresh_server(c: Config) -> Connection {
+    Connection::server(c)
+}
+
+fn req(from: &str, to: &str) -> Vec<u8> {
+    assert!(REQUEST.contains(from));
+    REQUEST.replacen(from, to, 1).into_bytes()
+}
+
+fn job<'a>(name: &'a str, config: &Config, limit: usize, input: &'a [u8]) -> Job<'a> {
+    Job {
+        name,
+        config: config.clone(),
+        limit,
+        make: server_open,
+        input,
+        read: READ,
+        take_output: true,
+        bound: Bound::Strict,
+    }
+}
+
+/// The adversarial inputs (as in tests/adversarial.rs), against small
+/// limits.
+fn adversarial(cases: &mut Vec<Case>) {
+    let cfg = small_limits();
+    let hs = cfg.max_handshake_bytes;
+    let heads: Vec<(&str, Vec<u8>)> = vec![
+        ("head: valid", REQUEST.as_bytes().to_vec()),
+        ("head: no host", req("Host: server.example.com\r\n", "")),
+        (
+            "head: two keys",
+            req(
+                "Origin:",
+                "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nOrigin:",
+            ),
+        ),
+        ("head: version 8", req("Version: 13", "Version: 8")),
+        ("head: POST", req("GET ", "POST ")),
+        ("head: HTTP/1.0", req("HTTP/1.1", "HTTP/1.0")),
+        (
+            "head: endless",
+            [
+                b"GET / HTTP/1.1\r\n".as_slice(),
+                &b"X: y\r\n".repeat(100_000),
+            ]
+            .concat(),
+        ),
+        (
+            "head: endless line",
+            [b"GET / HTTP/1.1\r\nX: ".as_slice(), &[b'a'; 1 << 20]].concat(),
+        ),
+        (
+            "head: too many headers",
+            req("Origin:", &("X: 1\r\n".repeat(500) + "Origin:")),
+        ),
+        ("head: garbage", vec![0x16; 1 << 20]),
+    ];
+    for (name, input) in &heads {
+        let mut j = job(name, &cfg, hs, input);
+        j.make = fresh_server;
+        j.run(cases);
+    }
+    let behind = [REQUEST.as_bytes(), &cframe(true, 1, &[b'a'; 5000])].concat();
+    let mut j = job(
+        "head: frames behind",
+        &cfg,
+        hs + cfg.max_message_size + cfg.max_frame_size,
+        &behind,
+    );
+    j.make = fresh_server;
+    j.run(cases);
+
+    let big = |len: u64| [&[0x82u8, 0xFF][..], &len.to_be_bytes(), &[1, 2, 3, 4]].concat();
+    let n = cfg.max_message_size / 8;
+    let frames: Vec<(&str, Vec<u8>)> = vec![
+        ("frame: unmasked", sframe(true, 1, b"hi")),
+        ("frame: 2^63-1 length", big(i64::MAX as u64)),
+        ("frame: top bit", big(1 << 63)),
+        ("frame: non-minimal", vec![0x82, 0xFE, 0, 5, 1, 2, 3, 4]),
+        (
+            "frame: rsv",
+            frame_with(true, 4, 1, b"x", Some([1, 2, 3, 4])),
+        ),
+        ("frame: reserved opcode", cframe(true, 3, b"x")),
+        ("frame: ping 126", cframe(true, 9, &[0; 126])),
+        ("frame: fragmented ping", cframe(false, 9, b"x")),
+        ("frame: orphan continuation", cframe(true, 0, b"x")),
+        (
+            "frame: over the frame limit",
+            cframe(true, 2, &vec![0; cfg.max_frame_size + 1]),
+        ),
+        ("utf8: first chunk", cframe(true, 1, b"\xff")),
+        (
+            "utf8: later chunk",
+            [
+                cframe(false, 1, &[b'a'; 10_000]),
+                cframe(true, 0, b"\xc0\xaf"),
+            ]
+            .concat(),
+        ),
+        (
+            "utf8: mid-frame",
+            cframe(
+                true,
+                1,
+                &[&[b'a'; 9000][..], b"\xed\xa0\x80", &[b'a'; 5000]].concat(),
+            ),
+        ),
+        (
+            "fragments: 20000 empty",
+            [cframe(false, 2, b""), cframe(false, 0, b"").repeat(20_000)].concat(),
+        ),
+        (
+            "message: exactly the limit",
+            [
+                cframe(false, 2, &vec![1; n]),
+                cframe(false, 0, &vec![2; n]).repeat(6),
+                cframe(true, 0, &vec![3; n]),
+            ]
+            .concat(),
+        ),
+        (
+            "message: limit + 1",
+            [
+                cframe(false, 2, &vec![1; n]),
+                cframe(false, 0, &vec![2; n]).repeat(6),
+                cframe(true, 0, &vec![3; n + 1]),
+            ]
+            .concat(),
+        ),
+        (
+            "close: invalid code",
+            cframe(true, 8, &1005u16.to_be_bytes()),
+        ),
+        ("close: 1 byte", cframe(true, 8, &[3])),
+        (
+            "close: 124-byte reason",
+            cframe(true, 8, &close_payload(1000, &"r".repeat(124))),
+        ),
+        (
+            "close: then data",
+            [
+                cframe(true, 8, &close_payload(1000, "")),
+                vec![0xAA; 100_000],
+            ]
+            .concat(),
+        ),
+    ];
+    let limit = cfg.max_message_size + cfg.max_frame_size;
+    for (name, input) in &frames {
+        job(name, &cfg, limit, input).run(cases);
+    }
+    // A declared length of 2^40 against a 1 MiB limit fails at the header:
+    // nothing is reserved for it, so only the bookkeeping is allocated.
+    let header = big(1 << 40);
+    let mut mib = cfg.clone();
+    mib.max_message_size = 1 << 20;
+    mib.max_frame_size = 1 << 20;
+    let mut j = job("frame: 2^40 length vs 1 MiB", &mib, 0, &header);
+    j.read = header.len();
+    j.run(cases);
+
+    // 100 000 pings, events taken, output never taken.
+    let pings = cframe(true, 9, &[0xAB; 125]).repeat(100_000);
+    let mut j = job("control: 100k pings, output kept", &cfg, 0, &pings);
+    j.take_output = false;
+    j.run(cases);
+
+    // The same, in 64 KiB reads that each start with a ping: every pong
+    // owed keeps its whole read buffer alive.
+    let mut pinning = Vec::new();
+    for _ in 0..64 {
+        let start = pinning.len();
+        pinning.extend(cframe(true, 9, &[0xCD; 125]));
+        while pinning.len() - start < 65_536 - 16_400 {
+            pinning.extend(cframe(true, 2, &[1; 16_000]));
+        }
+        let rest = 65_536 - (pinning.len() - start) - 8;
+        pinning.extend(cframe(true, 2, &vec![2; rest]));
+        assert_eq!(pinning.len() - start, 65_536);
+    }
+    let mut j = job("control: pongs owed, 64 KiB reads", &cfg, limit, &pinning);
+    j.read = 65_536;
+    j.take_output = false;
+    j.bound = Bound::KnownIssue(
+        "each pong owed pins the read buffer its ping came in",
+        Today::PinnedReads(65_536),
+    );
+    j.run(cases);
+}
+
+/// Fuzz-like workloads.
+fn workloads(cases: &mut Vec<Case>) {
+    let cfg = small_limits();
+    let limit = cfg.max_message_size + cfg.max_frame_size;
+    let mut rng = Rng(0xFEED);
+
+    let random: Vec<u8> = (0..1 << 20).map(|_| rng.next() as u8).collect();
+    job("random bytes, server", &cfg, limit, &random).run(cases);
+    let mut j = job("random bytes, client", &cfg, limit, &random);
+    j.make = client_open;
+    j.run(cases);
+    let mut j = job(
+        "random bytes, handshake",
+        &cfg,
+        cfg.max_handshake_bytes,
+        &random,
+    );
+    j.make = fresh_server;
+    j.run(cases);
+
+    // Random frames, valid and invalid, of every kind.
+    let mut frames = Vec::new();
+    for _ in 0..2000 {
+        let op = [0u8, 1, 2, 2, 9, 10][rng.below(6)];
+        let len = if rng.below(10) == 0 {
+            rng.below(20_000)
+        } else {
+            rng.below(200)
+        };
+        let payload: Vec<u8> = (0..len).map(|_| b'a' + rng.below(26) as u8).collect();
+        let payload = if op >= 8 {
+            &payload[..len.min(125)]
+        } else {
+            &payload[..]
+        };
+        frames.extend(cframe(rng.below(3) != 0, op, payload));
+    }
+    job("random frames", &cfg, limit, &frames).run(cases);
+
+    let mut small = Vec::new();
+    for i in 0..20_000 {
+        small.extend(cframe(true, 1 + (i % 2) as u8, &vec![b'm'; rng.below(100)]));
+    }
+    job("20000 small messages", &cfg, limit, &small).run(cases);
+
+    // Large messages near the limit, in random fragments.
+    let mut large = Vec::new();
+    for _ in 0..20 {
+        let total = cfg.max_message_size - rng.below(100);
+        let mut sent = 0;
+        let mut first = true;
+        while sent < total {
+            let n = (1 + rng.below(cfg.max_frame_size)).min(total - sent);
+            sent += n;
+            large.extend(cframe(
+                sent == total,
+                if first { 2 } else { 0 },
+                &vec![7; n],
+            ));
+            first = false;
+        }
+    }
+    let mut j = job("messages near the limit", &cfg, limit, &large);
+    j.bound = Bound::KnownIssue(
+        "reassembly buffers grow by doubling past the message limit",
+        Today::Doubling,
+    );
+    j.run(cases);
+
+    // Streaming: memory follows the reads, not the message.
+    let mut streaming = cfg.clone();
+    streaming.streaming = true;
+    streaming.max_message_size = 1 << 30;
+    streaming.max_frame_size = 1 << 30;
+    let huge = cframe(true, 1, &vec![b's'; 16 << 20]);
+    job("streaming: 16 MiB message", &streaming, 0, &huge).run(cases);
+    let mut pieces = Vec::new();
+    for i in 0..4096 {
+        pieces.extend(cframe(i == 4095, if i == 0 { 2 } else { 0 }, &[9; 4000]));
+    }
+    job("streaming: 4096 fragments", &streaming, 0, &pieces).run(cases);
+
+    // Sending until the output queue is full, never taking it.
+    let mut m = Meter::new();
+    let mut conn = m.call(|| server_open(cfg.clone()));
+    let data = vec![1u8; 1000];
+    while m.call(|| conn.send_binary(&data)).is_ok() {}
+    m.call(|| drop(conn));
+    cases.push(Case {
+        name: "sends until OutputFull".into(),
+        budget: cfg.max_pending_output,
+        peak: m.peak,
+        bound: Bound::KnownIssue(
+            "the output queue grows by doubling past its limit",
+            Today::Doubling,
+        ),
+    });
+
+    // A whole session through a pair: fragmented messages near the limit
+    // one way, the output handed over as the `Bytes` it comes in.
+    let mut m = Meter::new();
+    let mut p = m.call(|| Pair::new(ClientRequest::new("h", "/"), cfg.clone()));
+    m.call(|| p.drive());
+    for i in 0..100 {
+        let n = cfg.max_message_size - rng.below(1000);
+        let msg = vec![i as u8; n];
+        for (k, part) in msg.chunks(cfg.max_frame_size).enumerate() {
+            let fin = (k + 1) * cfg.max_frame_size >= n;
+            m.call(|| {
+                p.client
+                    .send_fragment(MessageKind::Binary, part, fin)
+                    .unwrap()
+            });
+            let out = m.call(|| p.client.poll_transmit()).unwrap();
+            for piece in out.chunks(READ) {
+                m.call(|| p.server.handle_input(piece));
+                m.call(|| while p.server.poll_event().is_some() {});
+            }
+            m.call(|| drop(out));
+        }
+    }
+    m.call(|| p.client.close(CloseCode::NORMAL, "").unwrap());
+    m.call(|| p.drive());
+    m.call(|| drop(p));
+    cases.push(Case {
+        name: "pair session, messages near the limit".into(),
+        budget: limit + cfg.max_frame_size + READ,
+        peak: m.peak,
+        bound: Bound::KnownIssue(
+            "reassembly buffers grow by doubling past the message limit",
+            Today::Doubling,
+        ),
+    });
+}
+
+fn measure() -> Vec<Case> {
+    alloc_count::start();
+    let mut cases = Vec::new();
+    adversarial(&mut cases);
+    workloads(&mut cases);
+    alloc_count::stop();
+    println!(
+        "{:<40} {:>9} {:>9} {:>9}  bound",
+        "case", "budget", "peak", "over"
+    );
+    for c in &cases {
+        let bound = match c.bound {
+            Bound::Strict => "strict",
+            Bound::KnownIssue(why, _) => why,
+        };
+        println!(
+            "{:<40} {:>9} {:>9} {:>9}  {bound}",
+            c.name,
+            c.budget,
+            c.peak,
+            c.overhead()
+        );
+    }
+    cases
+}
+
+#[test]
+fn peak_heap_stays_within_the_limits_plus_a_constant() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let cases = measure();
+    let strict = cases.iter().filter(|c| c.bound == Bound::Strict);
+    let worst = strict.clone().map(Case::overhead).max().unwrap();
+    let unlimited = strict
+        .filter(|c| c.budget <= READ + (1 << 10))
+        .map(|c| c.peak)
+        .max()
+        .unwrap();
+    println!(
+        "constant: peaks exceed their budgets by at most {worst} bytes (asserted <= {CONSTANT})"
+    );
+    println!("absolute peak where only the read size applies: {unlimited} bytes");
+    for c in &cases {
+        match c.bound {
+            Bound::Strict => assert!(
+                c.overhead() <= CONSTANT,
+                "{}: peak {} over budget {} + {CONSTANT}",
+                c.name,
+                c.peak,
+                c.budget
+            ),
+            // Until fixed: no worse than today.
+            Bound::KnownIssue(_, today) => {
+                let allowed = match today {
+                    Today::Doubling => 2 * c.budget,
+                    Today::PinnedReads(read) => c.budget + 17 * read,
+                };
+                assert!(
+                    c.peak <= allowed as i64 + CONSTANT,
+                    "{}: peak {} over {allowed} + {CONSTANT}",
+                    c.name,
+                    c.peak,
+                );
+            }
+        }
+    }
+    assert!(worst <= CONSTANT);
+    assert!(unlimited <= 2 * READ as i64 + CONSTANT);
+}
+
+#[test]
+#[ignore = "library issue: buffers grow by doubling past their limits, and pongs owed pin whole read buffers (see the table)"]
+fn peak_heap_stays_within_the_limits_plus_a_constant_everywhere() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for c in measure() {
+        assert!(
+            c.overhead() <= CONSTANT,
+            "{}: peak {} over budget {} + {CONSTANT}",
+            c.name,
+            c.peak,
+            c.budget
+        );
+    }
+}
