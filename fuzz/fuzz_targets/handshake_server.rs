@@ -40,7 +40,9 @@ fn verdict(head: &[u8]) -> (bool, bool) {
         && line.starts_with(b"GET ")
         && upgrade
         && has("connection", "upgrade")
-        && tokens("sec-websocket-version") == [b"13".to_vec()]
+        // `Sec-WebSocket-Version-Client = version`: one value (§4.3).
+        && count("sec-websocket-version") == 1
+        && h.iter().any(|(k, v)| k == b"sec-websocket-version" && v == b"13")
         && keys.len() == 1
         && key_ok(keys[0]);
     (valid, http11 && !upgrade)

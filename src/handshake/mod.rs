@@ -71,7 +71,10 @@ impl HeadScanner {
             }
             self.line_start = self.pos;
         }
-        if self.pos - self.line_start > config.max_header_line {
+        // The unfinished line, not counting a CR whose LF has not arrived yet.
+        let partial = &buf[self.line_start..self.pos];
+        let partial_len = partial.len() - usize::from(partial.last() == Some(&b'\r'));
+        if partial_len > config.max_header_line {
             return Err(HandshakeError::LineTooLong);
         }
         if buf.len() >= config.max_handshake_bytes {
