@@ -170,7 +170,8 @@ impl Connection {
                     if self.pending_pongs.len() == super::MAX_PENDING_PONGS {
                         self.pending_pongs.pop_front();
                     }
-                    self.pending_pongs.push_back(payload.clone());
+                    // A copy, so an owed pong never pins the whole input buffer.
+                    self.pending_pongs.push_back(bytes::Bytes::copy_from_slice(&payload));
                 }
                 self.events.push_back(Event::Ping(payload));
             }
