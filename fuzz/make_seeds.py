@@ -11,7 +11,7 @@ import random
 import struct
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
-STREAMING, NO_PONG, SMALL, EOF, PLAIN = 1, 2, 4, 8, 16
+STREAMING, NO_PONG, SMALL, EOF, PLAIN, LEND, LEND_EARLY = 1, 2, 4, 8, 16, 32, 64
 
 
 def layout(payload, flags=0, limit=0, cuts=()):
@@ -86,6 +86,8 @@ def decode_seeds(target, mask):
     write(target, "small_limits_fragments", layout(s["empty_continuations"], SMALL, 3))
     write(target, "no_pong_eof", layout(s["pings"], NO_PONG | EOF))
     write(target, "eof_mid_frame", layout(s["binary_256"][:40], EOF))
+    write(target, "lent_fragments", layout(s["fragmented_with_ping"], LEND, cuts=(3, 11)))
+    write(target, "lent_early_eof", layout(s["close_bye"], LEND_EARLY | EOF, cuts=(5,)))
 
 
 REQUEST = (b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
@@ -123,6 +125,8 @@ def handshake_server_seeds():
     write(t, "small_limits", layout(r, SMALL, 30))
     write(t, "eof_mid_head", layout(r[:60], EOF))
     write(t, "trailing_frames", layout(r + frame(True, 1, b"early", [1, 2, 3, 4])))
+    write(t, "lent_reads", layout(r, LEND, cuts=(10, 100)))
+    write(t, "lent_early", layout(r, LEND_EARLY, cuts=(50,)))
 
 
 def handshake_client_seeds():
@@ -149,6 +153,8 @@ def handshake_client_seeds():
     write(t, "ok_split", layout(variants["ok"], cuts=(1, 12, 60, 130)))
     write(t, "redirect_eof", layout(variants["redirect_no_length"], EOF))
     write(t, "small_limits", layout(variants["ok_chat"], SMALL, 20))
+    write(t, "lent_reads", layout(variants["ok"], LEND, cuts=(20,)))
+    write(t, "redirect_lent_eof", layout(variants["redirect_no_length"], LEND_EARLY | EOF, cuts=(7,)))
 
 
 def utf8_seeds():

@@ -67,6 +67,7 @@ struct Input {
     streaming_client: bool,
     streaming_server: bool,
     small_output: bool,
+    lend: bool,
     ops: Vec<Op>,
 }
 
@@ -96,6 +97,7 @@ fuzz_target!(|input: Input| {
         config(input.streaming_server, input.small_output),
         input.seed,
     );
+    pair.lend = input.lend;
     let mut sent = [Sent::default(), Sent::default()]; // [server, client]
     let mut injected = false;
     let mut eof_used = false;

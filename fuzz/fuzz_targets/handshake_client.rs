@@ -118,7 +118,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
     let (_, rec, out) = run_pieces(&make, &config, &[&input], knobs.eof);
-    let split = run_pieces(&make, &config, &pieces(&input, &cuts), knobs.eof);
+    let split = run_fed(
+        &make,
+        &config,
+        &pieces(&input, &cuts),
+        knobs.eof,
+        knobs.feed,
+    );
     assert_eq!(rec.recs, split.1.recs, "events depend on the split");
     assert_eq!(out, split.2, "output depends on the split");
     rec.check_end(knobs.eof);

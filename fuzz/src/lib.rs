@@ -106,6 +106,22 @@ pub struct Knobs {
     pub eof: bool,
     pub plain_http: bool,
     pub limit: u8,
+    /// How the split run hands its input in.
+    pub feed: Feed,
+}
+
+/// How input is handed to a connection.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Feed {
+    /// `handle_input`.
+    #[default]
+    Handle,
+    /// `input_buffer` (a little larger than the read) then `commit_input`.
+    Lend,
+    /// As `Lend`, but the buffer is lent before the events of the previous
+    /// read are handled (a server accepts while the buffer is out), and one
+    /// is lent and never committed before EOF.
+    LendEarly,
 }
 
 impl Knobs {
@@ -134,7 +150,9 @@ impl Knobs {
 /// Splits a byte-stream target's input into its parts:
 ///
 /// - byte 0: flags: bit 0 streaming, bit 1 auto-pong off, bit 2 small
-///   limits (scaled from byte 1), bit 3 end with EOF, bit 4 plain HTTP;
+///   limits (scaled from byte 1), bit 3 end with EOF, bit 4 plain HTTP,
+///   bits 5-6 how the split run feeds its input (0 `handle_input`, 1 lent
+///   buffers, 2-3 lent early, see [`Feed`]);
 /// - byte 1: the limit scale;
 /// - byte 2: the number of cuts (low 3 bits), then that many little-endian
 ///   u16 cut points (taken modulo the payload length + 1, then sorted);
@@ -149,6 +167,11 @@ pub fn split_input(data: &[u8]) -> (Knobs, Vec<usize>, &[u8]) {
         eof: flags & 8 != 0,
         plain_http: flags & 16 != 0,
         limit: get(1),
+        feed: match (flags >> 5) & 3 {
+            0 => Feed::Handle,
+            1 => Feed::Lend,
+            _ => Feed::LendEarly,
+        },
     };
     let ncuts = usize::from(get(2) & 7);
     let start = (3 + 2 * ncuts).min(data.len());
@@ -408,7 +431,7 @@ pub fn take_output(conn: &mut Connection) -> Vec<u8> {
     out
 }
 
-/// Feeds `pieces` one call each (draining events after each, taking the
+/// Feeds `pieces` one read each (draining events after each, taking the
 /// output only at the end, so pong coalescing does not depend on the
 /// split), then EOF if asked. Returns the events and all output.
 pub fn run_pieces(
@@ -417,14 +440,40 @@ pub fn run_pieces(
     pieces: &[&[u8]],
     eof: bool,
 ) -> (Connection, Recorder, Vec<u8>) {
+    run_fed(make, config, pieces, eof, Feed::Handle)
+}
+
+/// [`run_pieces`], handing the input in the way `feed` says.
+pub fn run_fed(
+    make: &dyn Fn() -> Connection,
+    config: &Config,
+    pieces: &[&[u8]],
+    eof: bool,
+    feed: Feed,
+) -> (Connection, Recorder, Vec<u8>) {
     let mut conn = make();
     let mut rec = Recorder::new(config);
     let mut out = take_output(&mut conn);
-    for p in pieces {
-        conn.handle_input(p);
+    for (i, p) in pieces.iter().enumerate() {
+        match feed {
+            Feed::Handle => conn.handle_input(p),
+            Feed::Lend | Feed::LendEarly => {
+                let buf = conn.input_buffer(p.len() + i % 7);
+                buf[..p.len()].copy_from_slice(p);
+                conn.commit_input(p.len());
+            }
+        }
+        if feed == Feed::LendEarly {
+            // The next read's buffer is out while this read's events are
+            // handled.
+            let _ = conn.input_buffer(16 + i % 5);
+        }
         drain(&mut conn, &mut rec);
     }
     if eof {
+        if feed == Feed::LendEarly {
+            let _ = conn.input_buffer(8);
+        }
         conn.handle_eof();
         drain(&mut conn, &mut rec);
     }
@@ -785,6 +834,8 @@ impl Side {
 pub struct Pair {
     pub client: Side,
     pub server: Side,
+    /// Deliver through `input_buffer` / `commit_input`.
+    pub lend: bool,
 }
 
 impl Pair {
@@ -795,6 +846,7 @@ impl Pair {
         let mut p = Pair {
             client: Side::new(client, &client_cfg),
             server: Side::new(server, &server_cfg),
+            lend: false,
         };
         p.client.pump();
         p
@@ -818,7 +870,13 @@ impl Pair {
         let n = max.min(from.wire.len());
         let bytes: Vec<u8> = from.wire.drain(..n).collect();
         if !to.eof {
-            to.conn.handle_input(&bytes);
+            if self.lend {
+                let buf = to.conn.input_buffer(n + n % 3);
+                buf[..n].copy_from_slice(&bytes);
+                to.conn.commit_input(n);
+            } else {
+                to.conn.handle_input(&bytes);
+            }
         }
         to.pump();
         from.pump();
@@ -882,7 +940,13 @@ pub fn decode_target(data: &[u8], role: Role) {
     let config = knobs.config();
     let make = || Connection::open(role, config.clone(), entropy(7));
     let (mut conn, rec, out) = run_pieces(&make, &config, &[payload], knobs.eof);
-    let split = run_pieces(&make, &config, &pieces(payload, &cuts), knobs.eof);
+    let split = run_fed(
+        &make,
+        &config,
+        &pieces(payload, &cuts),
+        knobs.eof,
+        knobs.feed,
+    );
     assert_eq!(
         rec.recs, split.1.recs,
         "events depend on the split {cuts:?}"
