@@ -59,6 +59,11 @@ enum Op {
         to_server: bool,
         bytes: Vec<u8>,
     },
+    /// Lend an input buffer and never commit it (the next read replaces it).
+    LendStray {
+        client: bool,
+        len: u8,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -223,6 +228,11 @@ fuzz_target!(|input: Input| {
                     side.handle_eof();
                     assert_eq!(side.conn.state(), State::Closed, "EOF closes");
                 }
+            }
+            Op::LendStray { client, len } => {
+                let side = pair.side(client);
+                side.conn.input_buffer(usize::from(len)).fill(0xEE);
+                side.pump();
             }
             Op::Inject {
                 to_server,
