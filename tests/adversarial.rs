@@ -1208,3 +1208,378 @@ fn eof_after_a_lent_buffer_keeps_the_rejection_body_exact() {
         ]
     );
 }
+
+// ---- surfaces that hostile input reaches ----
+
+fn request(head: &[u8]) -> rfc6455::Request {
+    let mut s = server();
+    s.handle_input(head);
+    match s.poll_event() {
+        Some(Event::Request(r)) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn request_values_lose_surrounding_white_space() {
+    assert_eq!(
+        request(&req(
+            "Origin: http://example.com",
+            "Origin: \t http://example.com \t "
+        ))
+        .origin(),
+        Some("http://example.com")
+    );
+}
+
+#[test]
+fn request_head_is_kept_exactly() {
+    assert_eq!(request(REQUEST.as_bytes()).as_bytes(), REQUEST.as_bytes());
+}
+
+#[test]
+fn extension_offers_with_quoted_commas_and_escapes_are_unquoted() {
+    let exts = request(&req(
+        "Origin:",
+        "Sec-WebSocket-Extensions: foo; bar=\"a\\\"b,c\"; n=7, , qux\r\nOrigin:",
+    ))
+    .extensions();
+    assert_eq!(
+        exts.iter()
+            .map(|e| format!("{}{:?}", e.name, e.params))
+            .collect::<Vec<_>>(),
+        [
+            "foo[(\"bar\", Some(\"a\\\"b,c\")), (\"n\", Some(\"7\"))]",
+            "qux[]"
+        ]
+    );
+}
+
+#[test]
+fn extension_offer_with_junk_after_an_element_gives_none() {
+    assert!(
+        request(&req(
+            "Origin:",
+            "Sec-WebSocket-Extensions: foo bar\r\nOrigin:"
+        ))
+        .extensions()
+        .is_empty()
+    );
+}
+
+#[test]
+fn extension_offer_with_an_empty_parameter_gives_none() {
+    assert!(
+        request(&req(
+            "Origin:",
+            "Sec-WebSocket-Extensions: foo; ; x\r\nOrigin:"
+        ))
+        .extensions()
+        .is_empty()
+    );
+}
+
+#[test]
+fn extension_offer_with_an_unterminated_quote_gives_none() {
+    assert!(
+        request(&req(
+            "Origin:",
+            "Sec-WebSocket-Extensions: foo; a=\"open\\\r\nOrigin:"
+        ))
+        .extensions()
+        .is_empty()
+    );
+}
+
+#[test]
+fn rejection_headers_and_head_are_reported_as_received() {
+    let mut c = Connection::client(
+        ClientRequest::new("h", "/"),
+        Config::default(),
+        Rng::entropy(9),
+    )
+    .unwrap();
+    c.handle_input(b"HTTP/1.1 503 Busy\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n");
+    let Some(Event::Rejected(r)) = c.poll_event() else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            r.headers().count(),
+            r.header("retry-after"),
+            r.as_bytes().len()
+        ),
+        (2, Some(&b"5"[..]), 56)
+    );
+}
+
+#[test]
+fn refusals_carry_their_status_and_reason_phrase() {
+    for (status, phrase) in [
+        (200, "OK"),
+        (204, "No Content"),
+        (301, "Moved Permanently"),
+        (302, "Found"),
+        (400, "Bad Request"),
+        (401, "Unauthorized"),
+        (403, "Forbidden"),
+        (404, "Not Found"),
+        (405, "Method Not Allowed"),
+        (426, "Upgrade Required"),
+        (429, "Too Many Requests"),
+        (431, "Request Header Fields Too Large"),
+        (500, "Internal Server Error"),
+        (503, "Service Unavailable"),
+        (505, "HTTP Version Not Supported"),
+        (418, "Status"),
+    ] {
+        let mut s = server_with_request();
+        s.reject(Reject::new(status)).unwrap();
+        assert!(
+            String::from_utf8(take_output(&mut s))
+                .unwrap()
+                .starts_with(&format!("HTTP/1.1 {status} {phrase}\r\n")),
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn client_101_with_two_protocol_headers_fails() {
+    assert_eq!(
+        client_response(&format!(
+            "{OK_101}Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+        )),
+        "error Handshake(UnofferedProtocol)"
+    );
+}
+
+#[test]
+fn client_request_origin_given_as_a_header_is_refused() {
+    assert_eq!(
+        Connection::client(
+            ClientRequest::new("h", "/").header("Origin", "http://evil.example"),
+            Config::default(),
+            Rng::entropy(1)
+        )
+        .unwrap_err(),
+        UsageError::ReservedHeader
+    );
+}
+
+#[test]
+fn reject_after_accept_is_refused() {
+    let mut s = server_with_request();
+    s.accept(Accept::new()).unwrap();
+    assert_eq!(s.reject(Reject::new(403)), Err(UsageError::InvalidState));
+}
+
+#[test]
+fn ws_urls_give_host_port_and_scheme() {
+    let (a, b) = (
+        ClientRequest::from_url("ws://example.com:8080/x").unwrap(),
+        ClientRequest::from_url("WSS://[::1]/").unwrap(),
+    );
+    assert_eq!(
+        (
+            a.host_name(),
+            a.port(),
+            a.is_secure(),
+            b.host_name(),
+            b.port(),
+            b.is_secure()
+        ),
+        ("example.com", 8080, false, "::1", 443, true)
+    );
+}
+
+#[test]
+fn every_error_has_a_message_of_its_own() {
+    use rfc6455::{HandshakeError as H, ProtocolError as P};
+    let protocol = [
+        P::UnmaskedFrame,
+        P::MaskedFrame,
+        P::ReservedBits,
+        P::ReservedOpcode,
+        P::NonMinimalLength,
+        P::LengthTopBit,
+        P::ControlFrameTooLong,
+        P::FragmentedControlFrame,
+        P::UnexpectedContinuation,
+        P::ExpectedContinuation,
+        P::InvalidUtf8,
+        P::InvalidCloseLength,
+        P::InvalidCloseCode(1005),
+        P::FrameTooBig,
+        P::MessageTooBig,
+        P::TooManyFragments,
+    ]
+    .map(|e| PeerError::Protocol(e).to_string());
+    let handshake = [
+        H::Malformed,
+        H::HeadTooLarge,
+        H::TooManyHeaders,
+        H::LineTooLong,
+        H::Method,
+        H::HttpVersion,
+        H::MissingHeader("Host"),
+        H::DuplicateHeader("Host"),
+        H::NotUpgrade,
+        H::BadKey,
+        H::UnsupportedVersion,
+        H::BadAccept,
+        H::UnofferedProtocol,
+        H::UnofferedExtension,
+        H::UnexpectedResponse,
+        H::Eof,
+    ]
+    .map(|e| PeerError::Handshake(e).to_string());
+    let usage = [
+        UsageError::InvalidState,
+        UsageError::MessageInProgress,
+        UsageError::FragmentKind,
+        UsageError::ControlTooLong,
+        UsageError::InvalidCloseCode(5000),
+        UsageError::ReasonTooLong,
+        UsageError::InvalidUtf8,
+        UsageError::OutputFull,
+        UsageError::InvalidHeader,
+        UsageError::ReservedHeader,
+        UsageError::InvalidProtocol,
+        UsageError::InvalidUrl,
+        UsageError::InvalidStatus,
+    ]
+    .map(|e| e.to_string());
+    let all: Vec<&String> = protocol.iter().chain(&handshake).chain(&usage).collect();
+    assert_eq!(
+        all.iter().collect::<std::collections::HashSet<_>>().len(),
+        all.len(),
+        "{all:?}"
+    );
+    assert!(
+        all.iter().all(|m| !m.is_empty())
+            && protocol[12].contains("1005")
+            && usage[4].contains("5000")
+    );
+}
+
+#[test]
+fn os_entropy_gives_every_client_a_fresh_key() {
+    let key = || {
+        String::from_utf8(take_output(
+            &mut Connection::client(
+                ClientRequest::new("h", "/"),
+                Config::default(),
+                rfc6455::OsEntropy::default(),
+            )
+            .unwrap(),
+        ))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Sec-WebSocket-Key"))
+        .unwrap()
+        .to_string()
+    };
+    assert_ne!(key(), key());
+}
+
+#[test]
+fn os_entropy_refills_its_pool() {
+    use rfc6455::Entropy;
+    let (mut e, mut a, mut b) = (rfc6455::OsEntropy::default(), [0u8; 300], [0u8; 300]);
+    e.fill(&mut a);
+    e.fill(&mut b);
+    assert!(a != b && a[256..] != [0; 44] && format!("{e:?}") == "OsEntropy");
+}
+
+#[test]
+fn text_that_is_not_utf8_is_refused_as_utf8_bytes() {
+    assert!(rfc6455::Utf8Bytes::from_bytes(b"ok \xff".to_vec().into()).is_none());
+}
+
+#[test]
+fn utf8_bytes_read_back_as_text() {
+    let t = rfc6455::Utf8Bytes::from_bytes("κόσμε".as_bytes().to_vec().into()).unwrap();
+    assert!(
+        t == "κόσμε"
+            && t.to_string() == "κόσμε"
+            && format!("{t:?}") == "\"κόσμε\""
+            && t.as_ref() == "κόσμε".as_bytes()
+            && !t.is_empty()
+            && t.clone().into_bytes().len() == 10
+            && rfc6455::Utf8Bytes::from(String::new()).is_empty()
+    );
+}
+
+#[test]
+fn close_codes_print_their_names() {
+    let c = rfc6455::CloseCode::from(1009);
+    assert_eq!(
+        (
+            format!("{c:?}"),
+            c.to_string(),
+            u16::from(c),
+            format!("{:?}", rfc6455::CloseCode(4321))
+        ),
+        (
+            "MESSAGE_TOO_BIG(1009)".to_string(),
+            "1009".to_string(),
+            1009,
+            "CloseCode(4321)".to_string()
+        )
+    );
+}
+
+#[test]
+fn close_code_names_cover_the_registry() {
+    let names: Vec<String> = [
+        1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015,
+    ]
+    .map(|c| format!("{:?}", rfc6455::CloseCode(c)))
+    .to_vec();
+    assert!(
+        names.iter().all(|n| !n.starts_with("CloseCode(")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn connection_debug_shows_role_state_and_backlog() {
+    let mut s = open_server(Config::default());
+    s.send_binary(&[0; 10]).unwrap();
+    assert_eq!(
+        format!("{s:?}"),
+        "Connection { role: Server, state: Open, buffered_amount: 12, .. }"
+    );
+}
+
+#[test]
+fn unsolicited_pong_is_sent_as_a_heartbeat() {
+    let mut c = open_client(Config::default());
+    c.pong(b"beat").unwrap();
+    assert_eq!(events(&take_output(&mut c)), ["pong \"beat\""]);
+}
+
+#[test]
+fn the_configuration_is_kept() {
+    assert_eq!(
+        open_server(with_limit(1234)).config().max_message_size,
+        1234
+    );
+}
+
+#[test]
+fn opcodes_print_their_names() {
+    let names: Vec<String> = (0..16u8)
+        .map(|v| format!("{:?}", rfc6455::Opcode::from_u8(v)))
+        .collect();
+    assert_eq!(
+        names[..3].join(" ") + " " + &names[8..11].join(" ") + " " + &names[3],
+        "CONTINUATION TEXT BINARY CLOSE PING PONG Opcode(0x3)"
+    );
+}
+
+#[test]
+fn static_text_compares_as_utf8_bytes() {
+    assert!(rfc6455::Utf8Bytes::from("static") == "static");
+}

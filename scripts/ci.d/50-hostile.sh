@@ -14,7 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . "$HOME/.cargo/env" 2>/dev/null || true
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-COVERAGE_MIN=${COVERAGE_MIN:-90}
+# Measured 98.4 % of src lines (what is left: the getrandom-failure fallback,
+# NoEntropy (a server never masks), and parse states the callers rule out).
+COVERAGE_MIN=${COVERAGE_MIN:-95}
 started=$(date +%s)
 
 # ---- tools
