@@ -170,6 +170,7 @@ pub fn split_input(data: &[u8]) -> (Knobs, Vec<usize>, &[u8]) {
         feed: match (flags >> 5) & 3 {
             0 => Feed::Handle,
             1 => Feed::Lend,
+            _ if no_lend_early() => Feed::Lend,
             _ => Feed::LendEarly,
         },
     };
@@ -182,6 +183,13 @@ pub fn split_input(data: &[u8]) -> (Knobs, Vec<usize>, &[u8]) {
         .collect();
     cuts.sort_unstable();
     (knobs, cuts, payload)
+}
+
+/// `RFC6455_FUZZ_NO_LEND_EARLY=1` turns [`Feed::LendEarly`] into
+/// [`Feed::Lend`], to explore past a known bug in that path.
+fn no_lend_early() -> bool {
+    static NO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *NO.get_or_init(|| std::env::var_os("RFC6455_FUZZ_NO_LEND_EARLY").is_some())
 }
 
 /// The pieces `input` falls into at `cuts` (sorted, at most `input.len()`).
