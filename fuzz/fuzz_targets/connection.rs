@@ -73,13 +73,15 @@ struct Input {
     streaming_server: bool,
     small_output: bool,
     lend: bool,
+    echo_client: bool,
+    echo_server: bool,
     ops: Vec<Op>,
 }
 
-/// What one side has sent successfully, for the ledger.
+/// What one side's application has under way (its whole messages are in
+/// `Side::sends`).
 #[derive(Default)]
 struct Sent {
-    messages: Vec<(MessageKind, Vec<u8>)>,
     building: Option<(MessageKind, Vec<u8>)>,
     /// The bytes that complete a code point the last text fragment split.
     tail: Vec<u8>,
@@ -103,6 +105,9 @@ fuzz_target!(|input: Input| {
         input.seed,
     );
     pair.lend = input.lend;
+    // One side at most echoes (both would echo each other for ever).
+    pair.client.echo = input.echo_client && !input.echo_server;
+    pair.server.echo = input.echo_server;
     let mut sent = [Sent::default(), Sent::default()]; // [server, client]
     let mut injected = false;
     let mut eof_used = false;
@@ -139,24 +144,20 @@ fuzz_target!(|input: Input| {
             } => {
                 let text = rng.text(usize::from(len) % 1500, multibyte);
                 if command(client, &mut |c| c.send_text(&text).is_ok()) {
-                    let s = &mut sent[usize::from(client)];
-                    s.messages.push((MessageKind::Text, text.into_bytes()));
+                    let m = (MessageKind::Text, text.into_bytes());
+                    pair.side(client).sends.push(m);
                 }
             }
             Op::Binary { client, len } => {
                 let data = rng.bytes(usize::from(len) % 1500);
                 if command(client, &mut |c| c.send_binary(&data).is_ok()) {
-                    sent[usize::from(client)]
-                        .messages
-                        .push((MessageKind::Binary, data));
+                    pair.side(client).sends.push((MessageKind::Binary, data));
                 }
             }
             Op::Big { client } => {
                 let data = rng.bytes(70_000);
                 if command(client, &mut |c| c.send_binary(&data).is_ok()) {
-                    sent[usize::from(client)]
-                        .messages
-                        .push((MessageKind::Binary, data));
+                    pair.side(client).sends.push((MessageKind::Binary, data));
                 }
             }
             Op::Fragment {
@@ -192,8 +193,8 @@ fuzz_target!(|input: Input| {
                     buf.extend_from_slice(&data);
                     if fin {
                         let m = s.building.take().unwrap();
-                        s.messages.push(m);
                         s.tail.clear();
+                        pair.side(client).sends.push(m);
                     }
                 }
             }
@@ -252,19 +253,13 @@ fuzz_target!(|input: Input| {
     pair.finish();
 
     if !injected {
-        for (receiver, sender) in [(&pair.server, &sent[1]), (&pair.client, &sent[0])] {
+        for (receiver, sender) in [(&pair.server, &pair.client), (&pair.client, &pair.server)] {
             let got = receiver.rec.messages();
-            assert!(
-                got.len() <= sender.messages.len(),
-                "more messages received than sent"
-            );
-            assert_eq!(
-                got[..],
-                sender.messages[..got.len()],
-                "received is not what was sent"
-            );
+            let sent = &sender.sends;
+            assert!(got.len() <= sent.len(), "more messages received than sent");
+            assert_eq!(got[..], sent[..got.len()], "received is not what was sent");
             if !eof_used {
-                assert_eq!(got.len(), sender.messages.len(), "messages lost");
+                assert_eq!(got.len(), sent.len(), "messages lost");
             }
             // Only a cut transport may fail a connection without hostile input.
             let eof = Some(PeerError::Handshake(rfc6455::HandshakeError::Eof));
@@ -285,9 +280,9 @@ fuzz_target!(|input: Input| {
         }
     }
     // What each side sent is what its application sent, whatever happened.
-    for (side, s) in [(&pair.server, &sent[0]), (&pair.client, &sent[1])] {
+    for side in [&pair.server, &pair.client] {
         assert_eq!(
-            side.sent.messages, s.messages,
+            side.sent.messages, side.sends,
             "the wire does not match the sends"
         );
     }

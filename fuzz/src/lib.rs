@@ -413,19 +413,23 @@ impl Recorder {
 pub fn drain(conn: &mut Connection, rec: &mut Recorder) {
     while let Some(e) = conn.poll_event() {
         rec.push(&e);
-        if let Event::Request(r) = &e {
-            if r.is_websocket() {
-                let accept = if r.protocols().any(|p| p == "chat") {
-                    Accept::new().protocol("chat")
-                } else {
-                    Accept::new()
-                };
-                conn.accept(accept)
-                    .expect("accepting a request the library passed");
+        answer_request(conn, &e);
+    }
+}
+
+fn answer_request(conn: &mut Connection, e: &Event) {
+    if let Event::Request(r) = e {
+        if r.is_websocket() {
+            let accept = if r.protocols().any(|p| p == "chat") {
+                Accept::new().protocol("chat")
             } else {
-                conn.reject(rfc6455::Reject::new(404).body("no page"))
-                    .expect("rejecting a plain request");
-            }
+                Accept::new()
+            };
+            conn.accept(accept)
+                .expect("accepting a request the library passed");
+        } else {
+            conn.reject(rfc6455::Reject::new(404).body("no page"))
+                .expect("rejecting a plain request");
         }
     }
 }
@@ -782,6 +786,11 @@ pub struct Side {
     /// `handle_eof` was called: nothing more is delivered to it.
     pub eof: bool,
     pub rank: u8,
+    /// Echo every whole message as soon as it is taken (replies then go
+    /// out in the window before a held-back close frame).
+    pub echo: bool,
+    /// Every data message the application sent successfully, in order.
+    pub sends: Vec<(MessageKind, Vec<u8>)>,
 }
 
 impl Side {
@@ -796,12 +805,34 @@ impl Side {
             wire: Vec::new(),
             eof: false,
             rank,
+            echo: false,
+            sends: Vec::new(),
         }
     }
 
     /// Takes events and output, and checks the state rules.
     pub fn pump(&mut self) {
-        drain(&mut self.conn, &mut self.rec);
+        while let Some(e) = self.conn.poll_event() {
+            self.rec.push(&e);
+            answer_request(&mut self.conn, &e);
+            if !self.echo {
+                continue;
+            }
+            let sent = match &e {
+                Event::Text(t) => self
+                    .conn
+                    .send_text(t.as_str())
+                    .map(|()| (MessageKind::Text, t.as_bytes().to_vec())),
+                Event::Binary(b) => self
+                    .conn
+                    .send_binary(b)
+                    .map(|()| (MessageKind::Binary, b.to_vec())),
+                _ => continue,
+            };
+            if let Ok(m) = sent {
+                self.sends.push(m);
+            }
+        }
         let out = take_output(&mut self.conn);
         self.sent.push(&out);
         self.wire.extend_from_slice(&out);
