@@ -21,6 +21,13 @@
 //! buffered whole before it is looked at. The test prints, and asserts,
 //! the constant by which the peaks exceed their budgets.
 //!
+//! Known library issues (reported, held for now to what they do today, and
+//! held to the strict bound by the ignored `..._everywhere` test):
+//! reassembly and input buffers grow by doubling past the limits, the
+//! output queue likewise, and the event queue grows with the number of
+//! frames in one read (80 bytes an event: a 64 KiB read of empty frames
+//! queues 10 922 events) and keeps that capacity afterwards.
+//!
 //! The tests take a lock: the allocator is global, and another test
 //! running at the same time would be counted too.
 
@@ -70,11 +77,20 @@ impl Meter {
     /// Hands `input` to `conn` in reads of at most `read` bytes, taking
     /// (and dropping) the events after each read and, if `take_output`,
     /// the output too.
-    fn feed(&mut self, conn: &mut Connection, input: &[u8], read: usize, take_output: bool) {
-        for piece in input.chunks(read) {
-            self.call(|| conn.handle_input(piece));
+    fn feed(&mut self, conn: &mut Connection, job: &Job) {
+        for piece in job.input.chunks(job.read) {
+            if job.lend {
+                // Read straight into the connection's buffer.
+                self.call(|| {
+                    let buf = conn.input_buffer(job.read);
+                    buf[..piece.len()].copy_from_slice(piece);
+                    conn.commit_input(piece.len());
+                });
+            } else {
+                self.call(|| conn.handle_input(piece));
+            }
             self.events(conn);
-            if take_output {
+            if job.take_output {
                 self.call(|| while conn.poll_transmit().is_some() {});
             }
         }
@@ -98,13 +114,16 @@ impl Meter {
 }
 
 /// Whether a case is held to its budget plus the constant, or (a known
-/// library issue, reported) for now only to what it does today: twice its
-/// budget, where buffers grow by doubling.
+/// library issue, reported) for now only to what it does today: a multiple
+/// of its budget.
 #[derive(Copy, Clone, PartialEq)]
 enum Bound {
     Strict,
-    KnownIssue(&'static str),
+    KnownIssue(&'static str, i64),
 }
+
+const DOUBLING: &str = "reassembly and input buffers grow by doubling past the limits";
+const EVENT_QUEUE: &str = "the event queue grows with the frames per read and keeps its capacity";
 
 struct Case {
     name: String,
@@ -139,6 +158,8 @@ struct Job<'a> {
     input: &'a [u8],
     read: usize,
     take_output: bool,
+    /// Read through `input_buffer` / `commit_input`.
+    lend: bool,
     bound: Bound,
 }
 
@@ -146,7 +167,7 @@ impl Job<'_> {
     fn run(self, cases: &mut Vec<Case>) {
         let mut m = Meter::new();
         let mut conn = m.call(|| (self.make)(self.config.clone()));
-        m.feed(&mut conn, self.input, self.read, self.take_output);
+        m.feed(&mut conn, &self);
         m.call(|| conn.handle_eof());
         m.events(&mut conn);
         m.call(|| drop(conn));
@@ -185,6 +206,7 @@ fn job<'a>(name: &'a str, config: &Config, limit: usize, input: &'a [u8]) -> Job
         input,
         read: READ,
         take_output: true,
+        lend: false,
         bound: Bound::Strict,
     }
 }
@@ -426,7 +448,7 @@ fn workloads(cases: &mut Vec<Case>) {
         }
     }
     let mut j = job("messages near the limit", &cfg, limit, &large);
-    j.bound = Bound::KnownIssue("reassembly buffers grow by doubling past the message limit");
+    j.bound = Bound::KnownIssue(DOUBLING, 2);
     j.run(cases);
 
     // Streaming: memory follows the reads, not the message.
@@ -441,6 +463,47 @@ fn workloads(cases: &mut Vec<Case>) {
         pieces.extend(cframe(i == 4095, if i == 0 { 2 } else { 0 }, &[9; 4000]));
     }
     job("streaming: 4096 fragments", &streaming, 0, &pieces).run(cases);
+    let mut j = job(
+        "streaming: 16 MiB message, lent reads",
+        &streaming,
+        0,
+        &huge,
+    );
+    j.lend = true;
+    j.run(cases);
+
+    // 64 KiB reads: the buffers and the event queue follow the read size.
+    let mut streamed = cfg.clone();
+    streamed.streaming = true;
+    let mut j = job(
+        "64K reads: near the limit, streaming",
+        &streamed,
+        limit,
+        &large,
+    );
+    j.read = 65_536;
+    j.run(cases);
+    for (name, lend) in [
+        ("64K reads: near the limit", false),
+        ("64K lent reads: near the limit", true),
+    ] {
+        let mut j = job(name, &cfg, limit, &large);
+        (j.read, j.lend, j.bound) = (65_536, lend, Bound::KnownIssue(DOUBLING, 3));
+        j.run(cases);
+    }
+    let mut j = job("64K reads: 20000 small messages", &cfg, limit, &small);
+    (j.read, j.bound) = (65_536, Bound::KnownIssue(EVENT_QUEUE, 3));
+    j.run(cases);
+    // 10 922 empty frames per read: 10 922 events queued at once.
+    let empties = cframe(true, 2, b"").repeat(100_000);
+    let mut j = job("64K reads: empty messages", &cfg, limit, &empties);
+    (j.read, j.bound) = (65_536, Bound::KnownIssue(EVENT_QUEUE, 10));
+    j.run(cases);
+    let mut j = job("4K reads: empty messages", &cfg, limit, &empties);
+    j.run(cases);
+    let mut j = job("20000 small messages, lent reads", &cfg, limit, &small);
+    j.lend = true;
+    j.run(cases);
 
     // Sending until the output queue is full, never taking it.
     let mut m = Meter::new();
@@ -452,7 +515,7 @@ fn workloads(cases: &mut Vec<Case>) {
         name: "sends until OutputFull".into(),
         budget: cfg.max_pending_output,
         peak: m.peak,
-        bound: Bound::KnownIssue("the output queue grows by doubling past its limit"),
+        bound: Bound::KnownIssue("the output queue grows by doubling past its limit", 2),
     });
 
     // A whole session through a pair: fragmented messages near the limit
@@ -485,7 +548,7 @@ fn workloads(cases: &mut Vec<Case>) {
         name: "pair session, messages near the limit".into(),
         budget: limit + cfg.max_frame_size + READ,
         peak: m.peak,
-        bound: Bound::KnownIssue("reassembly buffers grow by doubling past the message limit"),
+        bound: Bound::KnownIssue(DOUBLING, 2),
     });
 }
 
@@ -502,7 +565,7 @@ fn measure() -> Vec<Case> {
     for c in &cases {
         let bound = match c.bound {
             Bound::Strict => "strict",
-            Bound::KnownIssue(why) => why,
+            Bound::KnownIssue(why, _) => why,
         };
         println!(
             "{:<40} {:>9} {:>9} {:>9}  {bound}",
@@ -540,9 +603,9 @@ fn peak_heap_stays_within_the_limits_plus_a_constant() {
                 c.budget
             ),
             // Until fixed: no worse than today.
-            Bound::KnownIssue(_) => assert!(
-                c.peak <= 2 * c.budget as i64 + CONSTANT,
-                "{}: peak {} over twice the budget {} + {CONSTANT}",
+            Bound::KnownIssue(_, times) => assert!(
+                c.peak <= times * c.budget as i64 + CONSTANT,
+                "{}: peak {} over {times} times the budget {} + {CONSTANT}",
                 c.name,
                 c.peak,
                 c.budget
@@ -554,7 +617,7 @@ fn peak_heap_stays_within_the_limits_plus_a_constant() {
 }
 
 #[test]
-#[ignore = "library issue: the reassembly and output buffers grow by doubling past their limits (see the table)"]
+#[ignore = "library issue: buffers grow by doubling past their limits, and the event queue grows with the frames per read and keeps its capacity (see the table)"]
 fn peak_heap_stays_within_the_limits_plus_a_constant_everywhere() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for c in measure() {
