@@ -1502,7 +1502,7 @@ fn utf8_bytes_read_back_as_text() {
     let t = rfc6455::Utf8Bytes::from_bytes("κόσμε".as_bytes().to_vec().into()).unwrap();
     assert!(
         t == "κόσμε"
-            && t.to_string() == "κόσμε"
+            && format!("{t}") == "κόσμε"
             && format!("{t:?}") == "\"κόσμε\""
             && t.as_ref() == "κόσμε".as_bytes()
             && !t.is_empty()
@@ -1581,7 +1581,8 @@ fn opcodes_print_their_names() {
 
 #[test]
 fn static_text_compares_as_utf8_bytes() {
-    assert!(rfc6455::Utf8Bytes::from("static") == "static");
+    let t = rfc6455::Utf8Bytes::from("static");
+    assert!(t == "static" && t.as_str() == "static");
 }
 
 #[test]

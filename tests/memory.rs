@@ -499,7 +499,7 @@ fn workloads(cases: &mut Vec<Case>) {
     let mut j = job("64K reads: empty messages", &cfg, limit, &empties);
     (j.read, j.bound) = (65_536, Bound::KnownIssue(EVENT_QUEUE, 10));
     j.run(cases);
-    let mut j = job("4K reads: empty messages", &cfg, limit, &empties);
+    let j = job("4K reads: empty messages", &cfg, limit, &empties);
     j.run(cases);
     let mut j = job("20000 small messages, lent reads", &cfg, limit, &small);
     j.lend = true;
