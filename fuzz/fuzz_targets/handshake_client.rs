@@ -67,21 +67,27 @@ fn valid_101(head: &[u8], accept: &[u8]) -> bool {
 }
 
 fn simple(head: &[u8], config: &rfc6455::Config) -> bool {
-    head.len() <= config.max_handshake_bytes
-        && head.ends_with(b"\r\n\r\n")
-        && head.starts_with(b"HTTP/1.1 101 ")
-        && head[..head.len() - 4]
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .all(|(i, l)| {
-                let l = l.strip_suffix(b"\r").unwrap_or(l);
-                l.len() <= config.max_header_line
-                    && l.iter().all(|&b| (0x20..0x7F).contains(&b))
-                    && (i == 0
-                        || l.iter()
-                            .position(|&b| b == b':')
-                            .is_some_and(|c| c > 0 && l[..c].iter().all(|&b| is_tchar(b))))
-            })
+    if head.len() > config.max_handshake_bytes || !head.ends_with(b"\r\n\r\n") {
+        return false;
+    }
+    let body = &head[..head.len() - 4];
+    let last = body.split(|&b| b == b'\n').count() - 1;
+    head.starts_with(b"HTTP/1.1 101 ")
+        && body.split(|&b| b == b'\n').enumerate().all(|(i, l)| {
+            // Every line but the last still has its CR (the last lost it
+            // with the final CRLF CRLF).
+            let l = if i < last {
+                l.strip_suffix(b"\r").unwrap_or(l)
+            } else {
+                l
+            };
+            l.len() <= config.max_header_line
+                && l.iter().all(|&b| (0x20..0x7F).contains(&b))
+                && (i == 0
+                    || l.iter()
+                        .position(|&b| b == b':')
+                        .is_some_and(|c| c > 0 && l[..c].iter().all(|&b| is_tchar(b))))
+        })
         && head.split(|&b| b == b'\n').count() - 3 <= config.max_headers.min(128)
         && head
             .iter()
