@@ -668,7 +668,6 @@ fn input_after_close_is_not_kept() {
 }
 
 #[test]
-#[ignore = "library bug: commit_input after the connection is closed keeps every byte (handle_input drops them): unbounded growth"]
 fn input_committed_after_close_is_not_kept() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     alloc_count::start();

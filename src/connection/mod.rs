@@ -259,9 +259,7 @@ impl Connection {
         if self.is_closed() {
             return;
         }
-        if let Some(len) = self.lent.take() {
-            self.inbuf.truncate(self.inbuf.len().saturating_sub(len));
-        }
+        self.drop_lent();
         self.inbuf.extend_from_slice(data);
         self.process();
     }
@@ -289,14 +287,26 @@ impl Connection {
         let Some(start) = self.inbuf.len().checked_sub(len) else {
             return;
         };
+        if self.is_closed() {
+            // Input after the connection is closed is ignored, as in `handle_input`.
+            self.inbuf.truncate(start);
+            return;
+        }
         self.inbuf.truncate(start + n.min(len));
-        if !self.is_closed() {
-            self.process();
+        self.process();
+    }
+
+    /// Forgets a buffer lent by `input_buffer` and never committed: it hands
+    /// nothing in.
+    fn drop_lent(&mut self) {
+        if let Some(len) = self.lent.take() {
+            self.inbuf.truncate(self.inbuf.len().saturating_sub(len));
         }
     }
 
     /// Reports that the peer will send nothing more (the read returned 0).
     pub fn handle_eof(&mut self) {
+        self.drop_lent();
         self.eof = true;
         match core::mem::replace(&mut self.phase, Phase::Open) {
             Phase::Closed => self.phase = Phase::Closed,
@@ -329,7 +339,7 @@ impl Connection {
                 Phase::ServerHandshake(scanner) => match scanner.scan(&self.inbuf, &self.config) {
                     Ok(None) => return,
                     Ok(Some(n)) => {
-                        let head = self.inbuf.split_to(n).freeze();
+                        let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
                         match parse_request(head, &self.config) {
                             Ok(req) => {
                                 self.events.push_back(Event::Request(req.clone()));
@@ -346,7 +356,7 @@ impl Connection {
                         Ok(Some(n)) => n,
                         Err(e) => return self.fail_handshake(e),
                     };
-                    let head = self.inbuf.split_to(n).freeze();
+                    let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
                     match hs.check(&head, &self.config) {
                         Ok(ResponseCheck::Open {
                             protocol,
@@ -431,6 +441,11 @@ impl Connection {
     /// is queued, an `Open` event follows, and frames that arrived behind the
     /// request are read.
     pub fn accept(&mut self, accept: Accept) -> Result<(), UsageError> {
+        let Phase::ServerDecision(_) = &self.phase else {
+            return Err(UsageError::InvalidState);
+        };
+        // A buffer still lent by `input_buffer` holds no input yet.
+        self.drop_lent();
         let Phase::ServerDecision(req) = &self.phase else {
             return Err(UsageError::InvalidState);
         };
@@ -486,4 +501,17 @@ impl Connection {
             Some(self.out.split().freeze())
         }
     }
+}
+
+/// Drops empty lines before a head's first line: "a server that is expecting
+/// to receive and parse a request-line SHOULD ignore at least one empty line
+/// (CRLF) received prior to the request-line" (RFC 9112 §2.2). httparse skips
+/// them too, so the head's accessors must start where it did.
+fn skip_empty_lines(mut head: Bytes) -> Bytes {
+    let n = head
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    bytes::Buf::advance(&mut head, n);
+    head
 }

@@ -171,7 +171,8 @@ impl Connection {
                         self.pending_pongs.pop_front();
                     }
                     // A copy, so an owed pong never pins the whole input buffer.
-                    self.pending_pongs.push_back(bytes::Bytes::copy_from_slice(&payload));
+                    self.pending_pongs
+                        .push_back(bytes::Bytes::copy_from_slice(&payload));
                 }
                 self.events.push_back(Event::Ping(payload));
             }
