@@ -103,7 +103,8 @@ fn server_initiated_close() {
     assert!(p.server.should_close_transport());
 }
 
-fn server_session_input() -> Vec<u8> {
+/// A whole server session; `big` is the size of its one large binary frame.
+fn server_session_input(big: usize) -> Vec<u8> {
     let mut input = REQUEST.as_bytes().to_vec();
     input.extend(cframe(true, 1, "Hello".as_bytes()));
     input.extend(cframe(false, 1, "κό".as_bytes()));
@@ -111,50 +112,46 @@ fn server_session_input() -> Vec<u8> {
     input.extend(cframe(false, 0, &"σμε".as_bytes()[..3]));
     input.extend(cframe(true, 0, &"σμε".as_bytes()[3..]));
     input.extend(cframe(true, 2, &[0u8; 256]));
-    input.extend(cframe(true, 2, &vec![0xAB; 65_536]));
+    input.extend(cframe(true, 2, &vec![0xAB; big]));
     input.extend(cframe(true, 10, b"unsolicited"));
     input.extend(cframe(true, 8, &close_payload(1000, "bye")));
     input.extend(cframe(true, 1, b"after close is ignored"));
     input
 }
 
+fn server_session_events(big: usize) -> Vec<String> {
+    [
+        "request /chat",
+        "open Some(\"chat\")",
+        "text \"Hello\"",
+        "ping \"ping!\"",
+        "text \"κόσμε\"",
+        &format!("binary len=256 hash={:x}", hash(&[0u8; 256])),
+        &format!("binary len={big} hash={:x}", hash(&vec![0xAB; big])),
+        "pong \"unsolicited\"",
+        "close 1000 \"bye\" Remote clean=true",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 #[test]
 fn server_session_same_however_split() {
-    let input = server_session_input();
-    // Every byte boundary on a big input is slow; use a smaller 64 KiB frame for splits.
-    let (events, output) = same_however_split(
-        &server,
-        &input[..input.len() - 65_536 - 14 - 30 - 35 - 17 - 28],
-    );
-    assert_eq!(
-        events[..2],
-        ["request /chat", "open Some(\"chat\")"].map(String::from)
-    );
-    let (events, output_whole) = feed_in_pieces(&server, &input, &[]);
-    assert_eq!(
-        events,
-        [
-            "request /chat",
-            "open Some(\"chat\")",
-            "text \"Hello\"",
-            "ping \"ping!\"",
-            "text \"κόσμε\"",
-            &format!("binary len=256 hash={:x}", hash(&[0u8; 256])),
-            &format!("binary len=65536 hash={:x}", hash(&vec![0xAB; 65_536])),
-            "pong \"unsolicited\"",
-            "close 1000 \"bye\" Remote clean=true",
-        ]
-    );
-    assert!(output.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+    // Every byte boundary of the whole session, with a 300-byte large frame
+    // (two-byte length) to keep the run short...
+    let (events, output) = same_however_split(&server, &server_session_input(300));
+    assert_eq!(events, server_session_events(300));
+    // ...and the same session with a 64 KiB frame (eight-byte length), whole.
+    let (events, output_big) = feed_in_pieces(&server, &server_session_input(65_536), &[]);
+    assert_eq!(events, server_session_events(65_536));
     // The reply: 101, a pong for the ping, then the echoed close.
-    let head_end = output_whole
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap()
-        + 4;
     let mut expect = sframe(true, 10, b"ping!");
     expect.extend(sframe(true, 8, &close_payload(1000, "bye")));
-    assert_eq!(&output_whole[head_end..], &expect[..]);
+    for out in [output, output_big] {
+        assert!(out.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+        let head_end = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert_eq!(&out[head_end..], &expect[..]);
+    }
 }
 
 #[test]
@@ -563,7 +560,7 @@ fn pongs_precede_later_messages() {
 
 #[test]
 fn reading_straight_into_the_connection_buffer() {
-    let input = server_session_input();
+    let input = server_session_input(65_536);
     let (expect, _) = feed_in_pieces(&server, &input, &[]);
     let mut rng = Rng(42);
     for _ in 0..20 {

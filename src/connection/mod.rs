@@ -270,11 +270,8 @@ impl Connection {
     /// [`commit_input`](Self::commit_input) with the number read. The slice
     /// is zeroed (this crate has no `unsafe` to lend uninitialised memory).
     pub fn input_buffer(&mut self, len: usize) -> &mut [u8] {
-        let start = self
-            .inbuf
-            .len()
-            .saturating_sub(self.lent.take().unwrap_or(0));
-        self.inbuf.truncate(start);
+        self.drop_lent();
+        let start = self.inbuf.len();
         self.inbuf.resize(start + len, 0);
         self.lent = Some(len);
         &mut self.inbuf[start..]

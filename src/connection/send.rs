@@ -23,6 +23,31 @@ fn data_opcode(kind: MessageKind) -> Opcode {
     }
 }
 
+impl DeferredClose {
+    /// A close payload: the code, then the reason cut to fit (§5.5.1).
+    fn new(events_before: usize, code: Option<CloseCode>, reason: &[u8]) -> Self {
+        let mut payload = [0u8; 125];
+        let len = match code {
+            None => 0,
+            Some(c) => {
+                let reason = &reason[..reason.len().min(MAX_REASON_LEN)];
+                payload[..2].copy_from_slice(&c.as_u16().to_be_bytes());
+                payload[2..2 + reason.len()].copy_from_slice(reason);
+                2 + reason.len()
+            }
+        };
+        DeferredClose {
+            events_before,
+            payload,
+            len,
+        }
+    }
+
+    fn payload(&self) -> &[u8] {
+        &self.payload[..self.len]
+    }
+}
+
 impl Connection {
     fn check_open(&self) -> Result<(), UsageError> {
         // Nothing may follow our close frame: "The application MUST NOT send
@@ -88,30 +113,18 @@ impl Connection {
     /// events queued so far have been taken (at once if there are none), so
     /// that the application's replies to them go out first.
     pub(super) fn defer_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
-        let mut payload = [0u8; 125];
-        let len = match code {
-            None => 0,
-            Some(c) => {
-                let reason = &reason[..reason.len().min(MAX_REASON_LEN)];
-                payload[..2].copy_from_slice(&c.as_u16().to_be_bytes());
-                payload[2..2 + reason.len()].copy_from_slice(reason);
-                2 + reason.len()
-            }
-        };
+        let close = DeferredClose::new(self.events.len(), code, reason);
         self.close_sent = true;
-        self.deferred_close = Some(DeferredClose {
-            events_before: self.events.len(),
-            payload,
-            len,
-        });
-        if self.events.is_empty() {
-            self.release_close();
+        if close.events_before == 0 {
+            self.write_frame(true, Opcode::CLOSE, close.payload());
+        } else {
+            self.deferred_close = Some(close);
         }
     }
 
     pub(super) fn release_close(&mut self) {
         if let Some(d) = self.deferred_close.take() {
-            self.write_frame(true, Opcode::CLOSE, &d.payload[..d.len]);
+            self.write_frame(true, Opcode::CLOSE, d.payload());
         }
     }
 
@@ -206,8 +219,9 @@ impl Connection {
             return Err(UsageError::ReasonTooLong);
         }
         self.initiator = Some(Initiator::Local);
-        self.defer_close(Some(code), reason.as_bytes());
-        self.release_close();
+        let close = DeferredClose::new(0, Some(code), reason.as_bytes());
+        self.close_sent = true;
+        self.write_frame(true, Opcode::CLOSE, close.payload());
         Ok(())
     }
 }
