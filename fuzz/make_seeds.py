@@ -127,6 +127,12 @@ def handshake_server_seeds():
     write(t, "trailing_frames", layout(r + frame(True, 1, b"early", [1, 2, 3, 4])))
     write(t, "lent_reads", layout(r, LEND, cuts=(10, 100)))
     write(t, "lent_early", layout(r, LEND_EARLY, cuts=(50,)))
+    # Regressions: a request behind an empty line (bare LF, then CRLF). The
+    # library skips it (RFC 9112 §2.2); the oracle once expected the head to
+    # include it (issue 10).
+    write(t, "regress_leading_lf", layout(b"\n" + r))
+    write(t, "regress_leading_crlf", layout(b"\r\n" + r, cuts=(1, 2)))
+    write(t, "regress_leading_lf_plain", layout(b"\n" + variants["plain_get"], PLAIN))
 
 
 def handshake_client_seeds():
@@ -154,6 +160,9 @@ def handshake_client_seeds():
     write(t, "redirect_eof", layout(variants["redirect_no_length"], EOF))
     write(t, "small_limits", layout(variants["ok_chat"], SMALL, 20))
     write(t, "lent_reads", layout(variants["ok"], LEND, cuts=(20,)))
+    # Regressions: a response behind an empty line (issue 10).
+    write(t, "regress_leading_lf_403", layout(b"\n" + variants["forbidden"]))
+    write(t, "regress_leading_crlf_ok", layout(b"\r\n" + variants["ok"]))
     write(t, "redirect_lent_eof", layout(variants["redirect_no_length"], LEND_EARLY | EOF, cuts=(7,)))
 
 

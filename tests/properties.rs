@@ -10,19 +10,28 @@ mod common;
 use common::Rng;
 use common::*;
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use rfc6455::{
     CloseCode, Config, Connection, Event, FrameHeader, MessageKind, Opcode, PeerError,
     ProtocolError, Role, State, Status, UsageError, Utf8Validator,
 };
 
+/// CI runs a fixed seed, so that two runs on one commit test the same
+/// cases; `PROPTEST_RNG_SEED=N` picks another (exploration).
+const SEED: u64 = 6455;
+
 fn config(cases: u32) -> ProptestConfig {
+    let default = ProptestConfig::default();
     ProptestConfig {
         cases,
+        rng_seed: match default.rng_seed {
+            RngSeed::Random => RngSeed::Fixed(SEED),
+            chosen => chosen,
+        },
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "proptest-regressions/properties.txt",
         ))),
-        ..ProptestConfig::default()
+        ..default
     }
 }
 

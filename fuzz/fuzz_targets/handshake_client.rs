@@ -29,10 +29,7 @@ fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 /// Whether `head` is a 101 the client must accept: RFC 6455 §4.1, items
 /// 1-6, for a request offering "chat" and "superchat" and no extensions.
 fn valid_101(head: &[u8], accept: &[u8]) -> bool {
-    let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
-    let line = head[..line_end]
-        .strip_suffix(b"\r")
-        .unwrap_or(&head[..line_end]);
+    let line = first_line(head);
     let mut parts = line.splitn(3, |&b| b == b' ');
     let status_ok = parts.next().is_some_and(|v| v.starts_with(b"HTTP/1."))
         && parts.next() == Some(&b"101"[..]);
@@ -172,7 +169,11 @@ fuzz_target!(|data: &[u8]| {
         Some(Rec::Rejected(status, head, _)) => {
             assert_ne!(*status, 101);
             let n = end.expect("rejected without a complete head");
-            assert_eq!(head[..], payload[..n]);
+            assert_eq!(
+                head[..],
+                payload[head_start(&payload[..n])..n],
+                "the head is exactly the bytes from the status line to its end"
+            );
             assert!(matches!(
                 rec.recs[1],
                 Rec::Close {

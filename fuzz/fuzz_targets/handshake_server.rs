@@ -138,8 +138,8 @@ fuzz_target!(|data: &[u8]| {
             let n = end.expect("a request without a complete head");
             assert_eq!(
                 head[..],
-                payload[..n],
-                "the head is exactly the bytes up to its end"
+                payload[head_start(&payload[..n])..n],
+                "the head is exactly the bytes from the request line to its end"
             );
             let (valid, plain) = verdict(head);
             let out_head_end = head_end(&out).expect("a complete response head");

@@ -170,7 +170,6 @@ pub fn split_input(data: &[u8]) -> (Knobs, Vec<usize>, &[u8]) {
         feed: match (flags >> 5) & 3 {
             0 => Feed::Handle,
             1 => Feed::Lend,
-            _ if no_lend_early() => Feed::Lend,
             _ => Feed::LendEarly,
         },
     };
@@ -183,29 +182,6 @@ pub fn split_input(data: &[u8]) -> (Knobs, Vec<usize>, &[u8]) {
         .collect();
     cuts.sort_unstable();
     (knobs, cuts, payload)
-}
-
-/// Whether `RFC6455_FUZZ_KNOWN` (a comma-separated list) names `bug`: the
-/// targets then steer clear of it, to explore past a known library bug
-/// until it is fixed. Names: `lend-early` (lent buffers read by `accept`
-/// and kept by EOF), `leading-empty-line` (accessors of a request that
-/// starts with an empty line).
-pub fn known(bug: &str) -> bool {
-    static KNOWN: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    KNOWN
-        .get_or_init(|| {
-            std::env::var("RFC6455_FUZZ_KNOWN")
-                .unwrap_or_default()
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .collect()
-        })
-        .iter()
-        .any(|k| k == bug)
-}
-
-fn no_lend_early() -> bool {
-    known("lend-early")
 }
 
 /// The pieces `input` falls into at `cuts` (sorted, at most `input.len()`).
@@ -429,9 +405,6 @@ impl Recorder {
 /// The accessors of a request agree with the head, read independently.
 fn check_request_accessors(r: &rfc6455::Request) {
     let head = r.as_bytes();
-    if known("leading-empty-line") && head.first().is_some_and(|&b| b == b'\r' || b == b'\n') {
-        return;
-    }
     let mut words = first_line(head).split(|&b| b == b' ');
     let method = words.next().unwrap_or_default();
     let path = words.next().unwrap_or_default();
@@ -597,6 +570,14 @@ pub fn skip_empty_lines(mut head: &[u8]) -> &[u8] {
             _ => return head,
         }
     }
+}
+
+/// Where a head's first line starts: after the empty lines (CRLF or bare
+/// LF) that may come before it, which the library skips (RFC 9112 §2.2), so
+/// that `Request::as_bytes` and `Response::as_bytes` are exactly the bytes
+/// from the first line through the empty line that ends the head.
+pub fn head_start(b: &[u8]) -> usize {
+    b.len() - skip_empty_lines(b).len()
 }
 
 /// The first line of a head (request or status line), after any empty
