@@ -652,7 +652,7 @@ fn ours_config(streaming: bool) -> rfc6455::Config {
 /// A server never masks, so it gets an entropy source that is never called
 /// (zero-sized: no heap).
 fn ours_server() -> rfc6455::Connection {
-    rfc6455::Connection::open(rfc6455::Role::Server, ours_config(false), |_: &mut [u8]| {})
+    rfc6455::Connection::open_server(ours_config(false))
 }
 
 /// OURS: decode `c`.
@@ -681,11 +681,9 @@ fn ours_decode(c: &Corpus) -> Option<Tally> {
 fn ours_encode(c: &Corpus, side: Side, out: &mut Vec<u8>) -> Option<()> {
     let mut conn = match side {
         Side::Server => ours_server(),
-        Side::Client => rfc6455::Connection::open(
-            rfc6455::Role::Client,
-            ours_config(false),
-            rfc6455::OsEntropy::default(),
-        ),
+        Side::Client => {
+            rfc6455::Connection::open_client(ours_config(false), rfc6455::OsEntropy::default())
+        }
     };
     for p in &c.payloads {
         conn.send_binary(p).expect("ours: send_binary");
@@ -717,8 +715,7 @@ fn ours_handshake(req: &[u8], out: &mut Vec<u8>) -> Option<()> {
 /// OURS: one huge message in streaming mode, fragments checksummed as they come.
 fn ours_stream(s: &StreamInput) -> Option<Tally> {
     use rfc6455::{Event, MessageKind};
-    let mut conn =
-        rfc6455::Connection::open(rfc6455::Role::Server, ours_config(true), |_: &mut [u8]| {});
+    let mut conn = rfc6455::Connection::open_server(ours_config(true));
     let mut buf = vec![0u8; READ_MAX];
     let mut src = s.reader();
     let mut t = Tally::default();

@@ -2,6 +2,20 @@
 
 /// Limits and options for a [`crate::Connection`]. The defaults are safe for
 /// a server facing the open internet.
+///
+/// The struct is `#[non_exhaustive]` so that fields can be added; build it
+/// from [`Config::default`] or a preset ([`Config::low_memory`]) and its
+/// chainable setters, one per field, named like the field:
+///
+/// ```
+/// use rfc6455::Config;
+/// let config = Config::default()
+///     .max_message_size(1 << 20)
+///     .max_frame_size(64 << 10)
+///     .streaming(true);
+/// assert_eq!(config.max_message_size, 1 << 20);
+/// assert!(config.streaming);
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Config {
@@ -25,7 +39,9 @@ pub struct Config {
     /// Answer pings with pongs automatically. Default true.
     pub auto_pong: bool,
     /// Deliver data messages as `Event::Fragment` chunks as their bytes
-    /// arrive instead of reassembling them. Default false.
+    /// arrive instead of reassembling them. Default false. Streaming still
+    /// enforces `max_frame_size`, `max_message_size` and `max_fragments`:
+    /// raise them for messages larger than 16 MiB.
     pub streaming: bool,
     /// On a server, hand requests that are not WebSocket upgrades to the
     /// application as `Event::Request` (see `Request::is_websocket`) so it
@@ -47,6 +63,74 @@ impl Default for Config {
             auto_pong: true,
             streaming: false,
             allow_plain_http: false,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty;)*) => {
+        impl Config {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $field(mut self, value: $ty) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// Sets [`Config::max_message_size`](#structfield.max_message_size).
+    max_message_size: usize;
+    /// Sets [`Config::max_frame_size`](#structfield.max_frame_size).
+    max_frame_size: usize;
+    /// Sets [`Config::max_fragments`](#structfield.max_fragments).
+    max_fragments: usize;
+    /// Sets [`Config::max_handshake_bytes`](#structfield.max_handshake_bytes).
+    max_handshake_bytes: usize;
+    /// Sets [`Config::max_headers`](#structfield.max_headers).
+    max_headers: usize;
+    /// Sets [`Config::max_header_line`](#structfield.max_header_line).
+    max_header_line: usize;
+    /// Sets [`Config::max_pending_output`](#structfield.max_pending_output).
+    max_pending_output: usize;
+    /// Sets [`Config::auto_pong`](#structfield.auto_pong).
+    auto_pong: bool;
+    /// Sets [`Config::streaming`](#structfield.streaming).
+    streaming: bool;
+    /// Sets [`Config::allow_plain_http`](#structfield.allow_plain_http).
+    allow_plain_http: bool;
+}
+
+impl Config {
+    /// The defaults: 16 MiB messages and frames, 16 KiB handshake heads,
+    /// 64 MiB of pending output.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// A preset for small targets (microcontrollers, many idle connections
+    /// on a small host): 64 KiB messages and frames, 64 fragments, 4 KiB
+    /// handshake heads with at most 32 headers of 2 KiB, 256 KiB of pending
+    /// output.
+    ///
+    /// ```
+    /// let config = rfc6455::Config::low_memory().max_message_size(16 << 10);
+    /// assert_eq!((config.max_message_size, config.max_frame_size), (16 << 10, 64 << 10));
+    /// ```
+    pub fn low_memory() -> Self {
+        Config {
+            max_message_size: 64 << 10,
+            max_frame_size: 64 << 10,
+            max_fragments: 64,
+            max_handshake_bytes: 4 << 10,
+            max_headers: 32,
+            max_header_line: 2 << 10,
+            max_pending_output: 256 << 10,
+            ..Config::default()
         }
     }
 }

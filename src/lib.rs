@@ -92,12 +92,12 @@ pub use close::{CloseCode, MAX_REASON_LEN};
 #[cfg(feature = "std")]
 pub use config::OsEntropy;
 pub use config::{Config, Entropy};
-pub use connection::{Connection, Role, State};
+pub use connection::{Connection, MAX_LEND, Role, State};
 pub use error::{HandshakeError, PeerError, ProtocolError, UsageError};
 pub use event::{Close, Event, Fragment, Initiator, MessageKind, Open, Utf8Bytes};
 pub use frame::{FrameHeader, HeaderError, MAX_HEADER_LEN, Opcode, RSV1, RSV2, RSV3, Status};
 pub use handshake::{
-    Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key,
+    Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key, check_request,
 };
 pub use mask::{apply_mask, apply_mask_naive};
 pub use utf8::{Utf8Error, Utf8Validator};

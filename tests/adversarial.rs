@@ -1017,13 +1017,22 @@ fn hundred_thousand_pings_in_one_read_keep_pending_output_bounded() {
     assert!(s.buffered_amount() <= 16 * (10 + 6));
 }
 
+/// "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+/// response, unless it already received a Close frame" (§5.5.2): having
+/// sent one is no exception (issue 16). Data frames stay forbidden.
 #[test]
-fn pings_after_our_close_are_not_answered() {
+fn pings_after_our_close_are_answered() {
     let mut s = open_server(Config::default());
     s.close(rfc6455::CloseCode::NORMAL, "").unwrap();
     let _ = take_output(&mut s);
-    s.handle_input(&cframe(true, 9, b"late").repeat(10));
-    assert!(take_output(&mut s).is_empty());
+    s.handle_input(&cframe(true, 9, b"late").repeat(3));
+    assert_eq!(s.state(), State::Closing);
+    assert_eq!(
+        take_output(&mut s),
+        [0x8A, 4, b'l', b'a', b't', b'e'].repeat(3)
+    );
+    assert_eq!(s.pong(b"beat"), Ok(()));
+    assert_eq!(s.send_text("data"), Err(UsageError::InvalidState));
 }
 
 #[test]

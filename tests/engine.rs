@@ -361,11 +361,11 @@ fn eof_without_close_is_1006() {
 }
 
 #[test]
-fn nothing_is_sent_after_our_close() {
+fn no_data_is_sent_after_our_close() {
     let mut c = open_client(Config::default());
     c.close(CloseCode::NORMAL, "").unwrap();
     let after_close = take_output(&mut c);
-    assert_eq!(c.ping(b""), Err(UsageError::InvalidState));
+    assert_eq!(c.send_text("x"), Err(UsageError::InvalidState));
     assert_eq!(
         c.close(CloseCode::NORMAL, ""),
         Err(UsageError::InvalidState)
@@ -374,10 +374,13 @@ fn nothing_is_sent_after_our_close() {
         c.send_fragment(MessageKind::Binary, b"", true),
         Err(UsageError::InvalidState)
     );
-    // A ping that arrives while closing is reported but not answered.
+    // A ping that arrives while closing is reported and answered (§5.5.2):
+    // control frames may follow our close frame, data frames may not.
     c.handle_input(&sframe(true, 9, b"p"));
     assert_eq!(drain(&mut c), ["ping \"p\""]);
-    assert!(take_output(&mut c).is_empty());
+    let pong = take_output(&mut c);
+    assert_eq!((pong[0], pong[1] & 0x7F, pong.len()), (0x8A, 1, 2 + 4 + 1));
+    assert_eq!(c.ping(b""), Err(UsageError::InvalidState));
     assert_eq!(after_close.len(), 2 + 4 + 2);
 }
 
@@ -481,7 +484,7 @@ fn streaming_mode_delivers_pieces_as_they_arrive() {
 
 #[test]
 fn framing_only_start_is_open() {
-    let c = Connection::open(Role::Client, Config::default(), Rng::entropy(3));
+    let c = Connection::open_client(Config::default(), Rng::entropy(3));
     assert_eq!(c.state(), State::Open);
     assert_eq!(c.role(), Role::Client);
 }
@@ -500,8 +503,8 @@ fn replies_to_earlier_messages_precede_the_close_frame() {
     );
     assert_eq!(
         s.state(),
-        State::Closed,
-        "state changes when input is handled"
+        State::Closing,
+        "state changes when input is handled; CLOSING until our close frame is queued"
     );
     let Some(Event::Text(t)) = s.poll_event() else {
         panic!()

@@ -36,7 +36,7 @@ mod common;
 use std::sync::Mutex;
 
 use common::*;
-use rfc6455::{ClientRequest, CloseCode, Config, Connection, Event, MessageKind, Role};
+use rfc6455::{ClientRequest, CloseCode, Config, Connection, Event, MessageKind};
 
 #[global_allocator]
 static GLOBAL: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
@@ -181,11 +181,11 @@ impl Job<'_> {
 }
 
 fn server_open(c: Config) -> Connection {
-    Connection::open(Role::Server, c, Rng::entropy(1))
+    Connection::open_server(c)
 }
 
 fn client_open(c: Config) -> Connection {
-    Connection::open(Role::Client, c, Rng::entropy(2))
+    Connection::open_client(c, Rng::entropy(2))
 }
 
 fn fresh_server(c: Config) -> Connection {

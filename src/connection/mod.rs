@@ -51,6 +51,9 @@ pub enum State {
 /// answers back-to-back pings one for one, as peers expect.
 pub(crate) const MAX_PENDING_PONGS: usize = 16;
 
+/// The most bytes [`Connection::input_buffer`] lends at once (1 MiB).
+pub const MAX_LEND: usize = 1 << 20;
+
 /// See `Connection::deferred_close`.
 struct DeferredClose {
     /// Events still to be taken before the close frame may be written.
@@ -94,11 +97,32 @@ enum Phase {
 /// - what the caller must do next: [`poll_event`](Self::poll_event) and
 ///   [`poll_transmit`](Self::poll_transmit).
 ///
-/// After handing in input or issuing commands, the caller SHOULD drain
+/// After handing in input or issuing commands, the caller MUST drain
 /// `poll_event` until it returns `None`, then write every buffer
 /// `poll_transmit` returns, in order, then close the transport if
 /// `should_close_transport` says so. Events and output never depend on how
 /// the input was split into calls.
+///
+/// The order matters: replies to events (an echo, and the close frame
+/// that answers the peer's, which waits behind the events queued before
+/// it so that replies to them go first) reach the output queue while
+/// events are taken. A loop that writes output before taking events, and
+/// then blocks on a read, leaves them unsent while the peer waits.
+///
+/// ```
+/// use rfc6455::{Config, Connection, Event};
+/// let mut conn = Connection::open_server(Config::default());
+/// // A masked text frame "hi", then a masked close frame (1000).
+/// conn.handle_input(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i', 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8]);
+/// while let Some(event) = conn.poll_event() {
+///     if let Event::Text(text) = event {
+///         conn.send_text(text.as_str()).unwrap(); // the echo goes before our close frame
+///     }
+/// }
+/// let out = conn.poll_transmit().unwrap();
+/// assert_eq!(&out[..], &[0x81, 2, b'h', b'i', 0x88, 2, 0x03, 0xE8]);
+/// assert!(conn.should_close_transport());
+/// ```
 pub struct Connection {
     role: Role,
     config: Config,
@@ -179,11 +203,32 @@ impl Connection {
         Ok(conn)
     }
 
-    /// A connection that starts OPEN, for callers who did the upgrade
-    /// elsewhere (an HTTP server's upgrade, or RFC 8441 extended CONNECT).
-    /// A server may pass any entropy: it never masks.
-    pub fn open(role: Role, config: Config, entropy: impl Entropy + Send + 'static) -> Self {
-        Connection::new(role, config, Box::new(entropy), Phase::Open)
+    /// A server connection that starts OPEN, for servers that did the
+    /// upgrade elsewhere (an HTTP server's upgrade, checked with
+    /// [`check_request`](crate::check_request), or RFC 8441 extended
+    /// CONNECT). A server never masks, so it needs no entropy. Record a
+    /// subprotocol agreed on there with [`with_protocol`](Self::with_protocol).
+    pub fn open_server(config: Config) -> Self {
+        Connection::new(Role::Server, config, Box::new(NoEntropy), Phase::Open)
+    }
+
+    /// A client connection that starts OPEN, for clients that did the
+    /// upgrade elsewhere. `entropy` supplies the masks.
+    pub fn open_client(config: Config, entropy: impl Entropy + Send + 'static) -> Self {
+        Connection::new(Role::Client, config, Box::new(entropy), Phase::Open)
+    }
+
+    /// Records the subprotocol agreed on during an upgrade done elsewhere,
+    /// for [`protocol`](Self::protocol).
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, State};
+    /// let conn = Connection::open_server(Config::default()).with_protocol("chat");
+    /// assert_eq!((conn.state(), conn.protocol()), (State::Open, Some("chat")));
+    /// ```
+    pub fn with_protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocol = Some(protocol.into());
+        self
     }
 
     // ---- getters ----
@@ -197,6 +242,9 @@ impl Connection {
             | Phase::ClientRejectBody { .. } => State::Connecting,
             Phase::Open if self.close_sent || self.close_received => State::Closing,
             Phase::Open => State::Open,
+            // The closing handshake is over once our close frame is queued
+            // too: until then, replies to the events before it may be sent.
+            Phase::Closed if self.deferred_close.is_some() => State::Closing,
             Phase::Closed => State::Closed,
         }
     }
@@ -213,6 +261,12 @@ impl Connection {
 
     /// Whether the state is [`State::Closed`].
     pub fn is_closed(&self) -> bool {
+        self.state() == State::Closed
+    }
+
+    /// Whether input is over: the `Close` event has been queued (the state
+    /// may still be CLOSING while our held-back close frame waits).
+    fn input_closed(&self) -> bool {
         matches!(self.phase, Phase::Closed)
     }
 
@@ -242,10 +296,19 @@ impl Connection {
     /// connection first after a clean close (§7.1.1: "the server MUST close
     /// the underlying TCP connection immediately"); a client waits for the
     /// server to close it (reported by `handle_eof`), and MAY give up after
-    /// a timeout of its choosing.
+    /// a timeout of its choosing ([`abort`](Self::abort) makes this true at
+    /// once).
+    ///
+    /// Closing TCP without losing the last frames: write everything
+    /// `poll_transmit` returned, then shut down the write half
+    /// (`TcpStream::shutdown(Shutdown::Write)`, `shutdown(fd, SHUT_WR)`), then
+    /// read and discard until the peer's EOF or a short timeout, then close.
+    /// A plain `close()` with unread input in the kernel's buffer makes the
+    /// kernel send a RST, which may destroy the close frame the peer has not
+    /// yet read (RFC 7230 §6.6 describes the same hazard for HTTP).
     pub fn should_close_transport(&self) -> bool {
         (self.close_transport || self.eof)
-            && self.is_closed()
+            && self.input_closed()
             && self.out.is_empty()
             && self.pending_pongs.is_empty()
             && self.deferred_close.is_none()
@@ -256,7 +319,7 @@ impl Connection {
     /// Hands in bytes read from the transport. Events and output are queued.
     /// Input after the connection is closed is ignored.
     pub fn handle_input(&mut self, data: &[u8]) {
-        if self.is_closed() {
+        if self.input_closed() {
             return;
         }
         self.drop_lent();
@@ -269,8 +332,28 @@ impl Connection {
     /// most `len` bytes into the returned slice, then call
     /// [`commit_input`](Self::commit_input) with the number read. The slice
     /// is zeroed (this crate has no `unsafe` to lend uninitialised memory).
+    ///
+    /// The slice is at most `len` bytes long, and never longer than
+    /// [`MAX_LEND`] (1 MiB): a larger read gains nothing, and a huge `len`
+    /// must not exhaust memory or overflow. After the connection is closed,
+    /// what is committed is ignored, as in `handle_input`.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, Event};
+    /// let mut conn = Connection::server(Config::default());
+    /// let request = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\
+    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\n\r\n";
+    /// // A socket read would fill the lent slice; here a copy stands in for it.
+    /// let buf = conn.input_buffer(16 * 1024);
+    /// buf[..request.len()].copy_from_slice(request);
+    /// conn.commit_input(request.len());
+    /// assert!(matches!(conn.poll_event(), Some(Event::Request(_))));
+    /// assert_eq!(conn.input_buffer(usize::MAX).len(), rfc6455::MAX_LEND);
+    /// ```
     pub fn input_buffer(&mut self, len: usize) -> &mut [u8] {
         self.drop_lent();
+        let len = len.min(MAX_LEND);
         let start = self.inbuf.len();
         self.inbuf.resize(start + len, 0);
         self.lent = Some(len);
@@ -284,7 +367,7 @@ impl Connection {
         let Some(start) = self.inbuf.len().checked_sub(len) else {
             return;
         };
-        if self.is_closed() {
+        if self.input_closed() {
             // Input after the connection is closed is ignored, as in `handle_input`.
             self.inbuf.truncate(start);
             return;
@@ -355,6 +438,7 @@ impl Connection {
                     };
                     let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
                     match hs.check(&head, &self.config) {
+                        Ok(ResponseCheck::Interim) => *scanner = HeadScanner::default(),
                         Ok(ResponseCheck::Open {
                             protocol,
                             extensions,
@@ -470,6 +554,41 @@ impl Connection {
         self.close_transport = true;
         self.finish(CloseCode::ABNORMAL, String::new(), false);
         Ok(())
+    }
+
+    /// Abandons the connection at once, in any state: a client or server
+    /// still CONNECTING (where [`close`](Self::close) is refused), an OPEN
+    /// connection whose peer stopped answering, or a client that no longer
+    /// waits for the server's TCP close. Output not yet taken is dropped,
+    /// nothing more is sent, and [`should_close_transport`](Self::should_close_transport)
+    /// is true at once. Unless the `Close` event was already queued, it
+    /// follows: code 1006, not clean, initiated locally (or by whoever
+    /// started the closing handshake). "_Fail the WebSocket Connection_ ...
+    /// the client SHOULD ... close the WebSocket Connection" without a close
+    /// frame is allowed when "the underlying network connection ... is no
+    /// longer available" or not worth keeping (§7.1.7).
+    ///
+    /// ```
+    /// use rfc6455::{ClientRequest, Config, Connection, Event, Initiator, State};
+    /// let request = ClientRequest::from_url("ws://example.com/chat")?;
+    /// let mut conn = Connection::client(request, Config::default(), |b: &mut [u8]| b.fill(7))?;
+    /// conn.abort(); // the server never answered
+    /// assert_eq!(conn.state(), State::Closed);
+    /// assert!(conn.should_close_transport() && conn.poll_transmit().is_none());
+    /// let Some(Event::Close(close)) = conn.poll_event() else { panic!() };
+    /// assert_eq!((close.code.as_u16(), close.initiator, close.clean), (1006, Initiator::Local, false));
+    /// # Ok::<(), rfc6455::UsageError>(())
+    /// ```
+    pub fn abort(&mut self) {
+        self.drop_lent();
+        self.out.clear();
+        self.pending_pongs.clear();
+        self.deferred_close = None;
+        self.close_transport = true;
+        if !self.input_closed() {
+            self.initiator.get_or_insert(Initiator::Local);
+            self.finish(CloseCode::ABNORMAL, String::new(), false);
+        }
     }
 
     // ---- output ----

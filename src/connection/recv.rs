@@ -166,7 +166,10 @@ impl Connection {
                 // frame in response, unless it already received a Close
                 // frame" (§5.5.2); "an endpoint MAY elect to send a Pong frame
                 // for only the most recently processed Ping frame" (§5.5.3).
-                if self.config.auto_pong && !self.close_sent {
+                // Having sent a Close frame is no exception: only data frames
+                // may not follow it (§5.5.1), and the peer's Close has not
+                // arrived, or this frame would not be read.
+                if self.config.auto_pong {
                     if self.pending_pongs.len() == super::MAX_PENDING_PONGS {
                         self.pending_pongs.pop_front();
                     }

@@ -61,6 +61,18 @@ impl Connection {
         Ok(())
     }
 
+    /// Pongs may follow our close frame: "The application MUST NOT send any
+    /// more data frames after sending a Close frame" (§5.5.1), and a Ping
+    /// "MUST" be answered "unless it already received a Close frame"
+    /// (§5.5.2), so while CLOSING after our close, pongs still go. A ping
+    /// does not: nothing is owed to the peer, and it could not be answered.
+    fn check_pong_allowed(&self) -> Result<(), UsageError> {
+        if self.deferred_close.is_some() || matches!(self.phase, Phase::Open) {
+            return Ok(());
+        }
+        Err(UsageError::InvalidState)
+    }
+
     fn check_room(&self, payload: usize) -> Result<(), UsageError> {
         let need = self
             .buffered_amount()
@@ -189,12 +201,18 @@ impl Connection {
     }
 
     /// Sends an unsolicited pong (a heartbeat that expects no answer, §5.5.3).
+    /// Allowed while CLOSING after our close, as the pongs that answer pings
+    /// are (§5.5.2).
     pub fn pong(&mut self, payload: &[u8]) -> Result<(), UsageError> {
         self.send_control(Opcode::PONG, payload)
     }
 
     fn send_control(&mut self, opcode: Opcode, payload: &[u8]) -> Result<(), UsageError> {
-        self.check_open()?;
+        if opcode == Opcode::PONG {
+            self.check_pong_allowed()?;
+        } else {
+            self.check_open()?;
+        }
         if payload.len() > 125 {
             return Err(UsageError::ControlTooLong);
         }

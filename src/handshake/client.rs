@@ -215,6 +215,7 @@ impl ClientRequest {
             accept: accept_key(&key),
             protocols: self.protocols,
             extension_names,
+            interim: 0,
         })
     }
 }
@@ -238,7 +239,12 @@ pub(crate) struct ClientHandshake {
     accept: [u8; 28],
     protocols: Vec<String>,
     extension_names: Vec<String>,
+    /// Interim (1xx) responses skipped so far.
+    interim: u8,
 }
+
+/// The most interim (1xx) responses a client skips before the final one.
+const MAX_INTERIM: u8 = 8;
 
 /// The verdict on a complete response head.
 pub(crate) enum ResponseCheck {
@@ -247,6 +253,9 @@ pub(crate) enum ResponseCheck {
         protocol: Option<String>,
         extensions: Option<String>,
     },
+    /// An interim (1xx) response other than 101: skipped, the final
+    /// response follows.
+    Interim,
     /// Another status; the body may follow (`Content-Length`, if given).
     Rejected {
         status: u16,
@@ -257,7 +266,7 @@ pub(crate) enum ResponseCheck {
 impl ClientHandshake {
     /// Checks a complete response head (`head` ends with its empty line).
     pub(crate) fn check(
-        &self,
+        &mut self,
         head: &[u8],
         config: &Config,
     ) -> Result<ResponseCheck, HandshakeError> {
@@ -270,6 +279,17 @@ impl ClientHandshake {
             Err(e) => return Err(map_httparse(e)),
         }
         let status = resp.code.unwrap_or(0);
+        // "A client MUST be able to parse one or more 1xx responses received
+        // prior to a final response, even if the client does not expect one.
+        // A user agent MAY ignore unexpected 1xx responses" (RFC 9110 §15.2).
+        // A 1xx response has no content. 101 is the final answer here.
+        if (100..200).contains(&status) && status != 101 {
+            self.interim += 1;
+            if self.interim > MAX_INTERIM {
+                return Err(HandshakeError::UnexpectedResponse);
+            }
+            return Ok(ResponseCheck::Interim);
+        }
         if status != 101 {
             let content_length = match count(head, "content-length") {
                 0 => None,
@@ -458,12 +478,14 @@ mod tests {
                 .protocol("chat")
                 .extension("foo"),
         );
-        let accept = core::str::from_utf8(&hs.accept).unwrap();
+        let accept = String::from(core::str::from_utf8(&hs.accept).unwrap());
+        let accept = accept.as_str();
         let ok = alloc::format!(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: {accept}\r\n"
         );
         let cfg = Config::default();
-        let check = |extra: &str| hs.check(alloc::format!("{ok}{extra}\r\n").as_bytes(), &cfg);
+        let mut hs = hs;
+        let mut check = |extra: &str| hs.check(alloc::format!("{ok}{extra}\r\n").as_bytes(), &cfg);
         assert!(matches!(
             check(""),
             Ok(ResponseCheck::Open { protocol: None, .. })

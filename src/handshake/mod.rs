@@ -6,7 +6,7 @@ mod server;
 
 pub(crate) use client::{ClientHandshake, ResponseCheck};
 pub use client::{ClientRequest, Response};
-pub use server::{Accept, Reject, Request};
+pub use server::{Accept, Reject, Request, check_request};
 pub(crate) use server::{parse_request, write_reject};
 
 use alloc::string::String;

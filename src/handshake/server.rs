@@ -114,13 +114,68 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
         return Err(HandshakeError::HttpVersion);
     }
     let is_get = req.method == Some("GET");
+    let headers = req.headers.iter().map(|h| (h.name, h.value));
+    match check_headers(is_get, headers, config.allow_plain_http)? {
+        Some(key) => Ok(Request {
+            head,
+            websocket: true,
+            key,
+        }),
+        None => Ok(Request {
+            head,
+            websocket: false,
+            key: [0; 24],
+        }),
+    }
+}
+
+/// The server's checks of an opening handshake (RFC 6455 §4.2.1), for a
+/// request that an HTTP server parsed (hyper, axum, ...), with the method
+/// and the headers it parsed, in order. The HTTP version is the caller's
+/// to check: "at least 1.1". Returns the value of the
+/// `Sec-WebSocket-Accept` header for the 101 response.
+///
+/// The same rules as a [`crate::Connection::server`] applies, with the
+/// same errors; [`HandshakeError::http_status`] tells what to answer.
+///
+/// ```
+/// let headers: [(&str, &[u8]); 5] = [
+///     ("Host", b"example.com"),
+///     ("Upgrade", b"websocket"),
+///     ("Connection", b"keep-alive, Upgrade"),
+///     ("Sec-WebSocket-Key", b"dGhlIHNhbXBsZSBub25jZQ=="),
+///     ("Sec-WebSocket-Version", b"13"),
+/// ];
+/// let accept = rfc6455::check_request("GET", headers).unwrap();
+/// assert_eq!(&accept, b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+///
+/// let refused = rfc6455::check_request("GET", [("Host", &b"example.com"[..])]);
+/// assert_eq!(refused.unwrap_err().http_status(), 400);
+/// ```
+pub fn check_request<'a>(
+    method: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<[u8; 28], HandshakeError> {
+    match check_headers(method == "GET", headers, false)? {
+        Some(key) => Ok(accept_key(&key)),
+        None => Err(HandshakeError::NotUpgrade),
+    }
+}
+
+/// The §4.2.1 rules over a request's headers: the client's key, or `None`
+/// for a plain HTTP request when those are allowed.
+fn check_headers<'a>(
+    is_get: bool,
+    headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    allow_plain_http: bool,
+) -> Result<Option<[u8; 24]>, HandshakeError> {
     // One pass over the parsed headers gathers what the rules below need.
     let (mut hosts, mut keys, mut versions) = (0, 0, 0);
     let (mut upgrade, mut connection, mut version_ok, mut key_ok) = (false, false, false, false);
     let mut k = [0u8; 24];
-    for h in req.headers.iter() {
-        let name = h.name.as_bytes();
-        let value = trim(h.value);
+    for (name, value) in headers {
+        let name = name.as_bytes();
+        let value = trim(value);
         let has = |token: &[u8]| {
             value
                 .split(|&b| b == b',')
@@ -154,12 +209,8 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
     }
     // "An |Upgrade| header field containing the value "websocket", treated
     // as an ASCII case-insensitive value" (§4.2.1, item 3).
-    if !upgrade && config.allow_plain_http {
-        return Ok(Request {
-            head,
-            websocket: false,
-            key: [0; 24],
-        });
+    if !upgrade && allow_plain_http {
+        return Ok(None);
     }
     if !is_get {
         return Err(HandshakeError::Method);
@@ -184,16 +235,11 @@ pub(crate) fn parse_request(head: Bytes, config: &Config) -> Result<Request, Han
     // when decoded, is 16 bytes in length" (§4.2.1, item 5); "MUST NOT
     // appear more than once in an HTTP request" (§11.3.1).
     match keys {
-        0 => return Err(HandshakeError::MissingHeader("Sec-WebSocket-Key")),
-        1 if key_ok => {}
-        1 => return Err(HandshakeError::BadKey),
-        _ => return Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Key")),
+        0 => Err(HandshakeError::MissingHeader("Sec-WebSocket-Key")),
+        1 if key_ok => Ok(Some(k)),
+        1 => Err(HandshakeError::BadKey),
+        _ => Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Key")),
     }
-    Ok(Request {
-        head,
-        websocket: true,
-        key: k,
-    })
 }
 
 /// The server application's acceptance of a [`Request`]: the subprotocol it

@@ -1,9 +1,7 @@
 //! Shared test helpers: frame builders, transcripts, a client–server pair.
 #![allow(dead_code)]
 
-use rfc6455::{
-    Accept, ClientRequest, Config, Connection, Event, FrameHeader, Opcode, Role, apply_mask,
-};
+use rfc6455::{Accept, ClientRequest, Config, Connection, Event, FrameHeader, Opcode, apply_mask};
 
 /// A small deterministic generator (xorshift64*), for entropy and chunking.
 #[derive(Clone)]
@@ -190,11 +188,11 @@ pub fn server() -> Connection {
 }
 
 pub fn open_server(config: Config) -> Connection {
-    Connection::open(Role::Server, config, Rng::entropy(1))
+    Connection::open_server(config)
 }
 
 pub fn open_client(config: Config) -> Connection {
-    Connection::open(Role::Client, config, Rng::entropy(2))
+    Connection::open_client(config, Rng::entropy(2))
 }
 
 /// A client and a server joined by an in-memory lossless transport.
