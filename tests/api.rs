@@ -343,3 +343,54 @@ fn config_setters_and_presets() {
         "close 1009 \"\" Library clean=false"
     );
 }
+
+/// Echoing through `send_text_bytes` / `send_binary_bytes`: no UTF-8
+/// check again, and on a server a large payload leaves `poll_transmit` as
+/// the very buffer the event carried. The wire bytes are the same as with
+/// `send_text` / `send_binary`, pongs owed before stay before, and a client
+/// (which must mask) gets the same frames as with a copy.
+#[test]
+fn sends_from_shared_buffers() {
+    let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let input = [cframe(true, 2, &big), cframe(true, 9, b"p")].concat();
+    let mut s = open_server(Config::default());
+    s.handle_input(&input);
+    let Some(Event::Binary(data)) = s.poll_event() else {
+        panic!()
+    };
+    let ptr = data.as_ptr();
+    s.send_binary_bytes(data).unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::Ping(_))));
+    s.send_text_bytes(rfc6455::Utf8Bytes::from_bytes("é".repeat(3000).into()).unwrap())
+        .unwrap();
+    let expect_len = sframe(true, 2, &big).len() + (2 + 1) + (4 + 6000);
+    assert_eq!(s.buffered_amount(), expect_len);
+    let mut chunks = Vec::new();
+    while let Some(b) = s.poll_transmit() {
+        chunks.push(b);
+    }
+    assert!(
+        chunks
+            .iter()
+            .any(|c| c.as_ptr() == ptr && c.len() == big.len())
+    );
+    let wire: Vec<u8> = chunks.concat();
+    // The pong was owed (the ping arrived in the same read) before the echo.
+    let mut expect = sframe(true, 10, b"p");
+    expect.extend(sframe(true, 2, &big));
+    expect.extend(sframe(true, 1, "é".repeat(3000).as_bytes()));
+    assert!(wire == expect, "wire bytes differ");
+    assert_eq!(s.buffered_amount(), 0);
+    // A client masks, so it copies; the frame is the same as send_binary's.
+    let mut a = open_client(Config::default());
+    let mut b = open_client(Config::default());
+    a.send_binary_bytes(big.clone().into()).unwrap();
+    b.send_binary(&big).unwrap();
+    assert!(take_output(&mut a) == take_output(&mut b));
+    // The usual checks apply.
+    s.close(CloseCode::NORMAL, "").unwrap();
+    assert_eq!(
+        s.send_binary_bytes(vec![1; 5000].into()),
+        Err(UsageError::InvalidState)
+    );
+}

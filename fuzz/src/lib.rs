@@ -869,14 +869,17 @@ impl Side {
             if !self.echo {
                 continue;
             }
+            // Echoes go through the shared-buffer sends (no copy of a large
+            // payload on a server), the application's own sends through
+            // the copying ones.
             let sent = match &e {
                 Event::Text(t) => self
                     .conn
-                    .send_text(t.as_str())
+                    .send_text_bytes(t.clone())
                     .map(|()| (MessageKind::Text, t.as_bytes().to_vec())),
                 Event::Binary(b) => self
                     .conn
-                    .send_binary(b)
+                    .send_binary_bytes(b.clone())
                     .map(|()| (MessageKind::Binary, b.to_vec())),
                 _ => continue,
             };

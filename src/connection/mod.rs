@@ -129,6 +129,11 @@ pub struct Connection {
     entropy: Box<dyn Entropy + Send>,
     phase: Phase,
     inbuf: BytesMut,
+    /// Whole buffers queued for the transport ahead of `out`: payloads sent
+    /// without a copy (`send_binary_bytes`, `send_text_bytes`) and the
+    /// bytes that preceded them.
+    queued: VecDeque<Bytes>,
+    queued_len: usize,
     out: BytesMut,
     events: VecDeque<Event>,
     rx: RecvState,
@@ -168,6 +173,8 @@ impl Connection {
             entropy,
             phase,
             inbuf: BytesMut::new(),
+            queued: VecDeque::new(),
+            queued_len: 0,
             out: BytesMut::new(),
             events: VecDeque::new(),
             rx: RecvState::default(),
@@ -283,7 +290,8 @@ impl Connection {
     /// How many bytes are queued for `poll_transmit`, like the browser's
     /// `bufferedAmount`.
     pub fn buffered_amount(&self) -> usize {
-        self.out.len()
+        self.queued_len
+            + self.out.len()
             + self
                 .pending_pongs
                 .iter()
@@ -310,6 +318,7 @@ impl Connection {
         (self.close_transport || self.eof)
             && self.input_closed()
             && self.out.is_empty()
+            && self.queued.is_empty()
             && self.pending_pongs.is_empty()
             && self.deferred_close.is_none()
     }
@@ -582,6 +591,8 @@ impl Connection {
     pub fn abort(&mut self) {
         self.drop_lent();
         self.out.clear();
+        self.queued.clear();
+        self.queued_len = 0;
         self.pending_pongs.clear();
         self.deferred_close = None;
         self.close_transport = true;
@@ -606,11 +617,17 @@ impl Connection {
         Some(event)
     }
 
-    /// All bytes queued for the transport, in one buffer, if any. The caller
-    /// MUST write them in order, before those of the next call.
+    /// The next bytes to write to the transport, if any: everything queued,
+    /// in one buffer, except that a payload sent without a copy comes as a
+    /// buffer of its own. The caller MUST write them in order, and call
+    /// again until it returns `None`.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.flush_pongs();
+        if let Some(b) = self.queued.pop_front() {
+            self.queued_len -= b.len();
+            return Some(b);
+        }
         if self.out.is_empty() {
             None
         } else {

@@ -4,10 +4,16 @@
 use super::{Connection, DeferredClose, Phase, Role};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::UsageError;
+use crate::event::Utf8Bytes;
 use crate::event::{Initiator, MessageKind};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, Opcode};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
+use bytes::Bytes;
+
+/// The smallest payload a server queues as its own buffer rather than
+/// copying it: below this, a copy is cheaper than a separate write.
+const ZERO_COPY_MIN: usize = 4096;
 
 /// The message being sent in fragments, if any.
 #[derive(Default)]
@@ -90,6 +96,23 @@ impl Connection {
     }
 
     fn encode_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
+        let mask = self.encode_header(fin, opcode, payload.len(), payload.len());
+        let start = self.out.len();
+        self.out.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut self.out[start..], key, 0);
+        }
+    }
+
+    /// Appends a frame header for `len` payload bytes, with room reserved
+    /// for `reserve` of them, and returns the masking key, if any.
+    fn encode_header(
+        &mut self,
+        fin: bool,
+        opcode: Opcode,
+        len: usize,
+        reserve: usize,
+    ) -> Option<[u8; 4]> {
         // "A client MUST mask all frames that it sends to the server ... The
         // masking key MUST be derived from a strong source of entropy, ... a
         // fresh masking key for each frame" (§5.1, §5.3).
@@ -103,16 +126,27 @@ impl Connection {
             rsv: 0,
             opcode,
             mask,
-            payload_len: payload.len() as u64,
+            payload_len: len as u64,
         };
         let (bytes, n) = header.encode();
-        self.out.reserve(n + payload.len());
+        self.out.reserve(n + reserve);
         self.out.extend_from_slice(&bytes[..n]);
-        let start = self.out.len();
-        self.out.extend_from_slice(payload);
-        if let Some(key) = mask {
-            apply_mask(&mut self.out[start..], key, 0);
+        mask
+    }
+
+    /// Appends one frame whose payload is already in a buffer of its own: a
+    /// server queues that buffer itself, with no copy, once it is large
+    /// enough for a separate write to pay; a client must mask, so it copies.
+    fn write_frame_bytes(&mut self, fin: bool, opcode: Opcode, payload: Bytes) {
+        if self.role == Role::Client || payload.len() < ZERO_COPY_MIN {
+            return self.write_frame(fin, opcode, &payload);
         }
+        self.flush_pongs();
+        self.encode_header(fin, opcode, payload.len(), 0);
+        let ahead = self.out.split().freeze();
+        self.queued_len += ahead.len() + payload.len();
+        self.queued.push_back(ahead);
+        self.queued.push_back(payload);
     }
 
     pub(super) fn flush_pongs(&mut self) {
@@ -150,14 +184,49 @@ impl Connection {
         self.send_message(Opcode::BINARY, data)
     }
 
+    /// Sends a text message in one frame, from a buffer that is known to be
+    /// UTF-8, such as a received [`Event::Text`](crate::Event::Text): an echo
+    /// costs no validation, and on a server no copy of a large payload.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, Event};
+    /// let mut conn = Connection::open_server(Config::default());
+    /// conn.handle_input(&[0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2]); // masked "hi"
+    /// if let Some(Event::Text(text)) = conn.poll_event() {
+    ///     conn.send_text_bytes(text)?;
+    /// }
+    /// assert_eq!(&conn.poll_transmit().unwrap()[..], &[0x81, 2, b'h', b'i']);
+    /// # Ok::<(), rfc6455::UsageError>(())
+    /// ```
+    pub fn send_text_bytes(&mut self, text: Utf8Bytes) -> Result<(), UsageError> {
+        self.send_message_bytes(Opcode::TEXT, text.into_bytes())
+    }
+
+    /// Sends a binary message in one frame from a shared buffer: on a
+    /// server, a large payload is queued as it is, with no copy, and comes
+    /// out of `poll_transmit` as a buffer of its own.
+    pub fn send_binary_bytes(&mut self, data: Bytes) -> Result<(), UsageError> {
+        self.send_message_bytes(Opcode::BINARY, data)
+    }
+
     fn send_message(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), UsageError> {
+        self.check_message(data.len())?;
+        self.write_frame(true, opcode, data);
+        Ok(())
+    }
+
+    fn send_message_bytes(&mut self, opcode: Opcode, data: Bytes) -> Result<(), UsageError> {
+        self.check_message(data.len())?;
+        self.write_frame_bytes(true, opcode, data);
+        Ok(())
+    }
+
+    fn check_message(&self, len: usize) -> Result<(), UsageError> {
         self.check_open()?;
         if self.tx.fragmenting.is_some() {
             return Err(UsageError::MessageInProgress);
         }
-        self.check_room(data.len())?;
-        self.write_frame(true, opcode, data);
-        Ok(())
+        self.check_room(len)
     }
 
     /// Sends one fragment of a message; `fin` marks the last. The first
