@@ -964,9 +964,19 @@ impl Pair {
         let bytes: Vec<u8> = from.wire.drain(..n).collect();
         if !to.eof {
             if self.lend {
-                let buf = to.conn.input_buffer(n + n % 3);
-                buf[..n].copy_from_slice(&bytes);
-                to.conn.commit_input(n);
+                // A lent buffer is at most `MAX_LEND` long: read in pieces.
+                let mut at = 0;
+                loop {
+                    let left = n - at;
+                    let buf = to.conn.input_buffer(left + left % 3);
+                    let k = buf.len().min(left);
+                    buf[..k].copy_from_slice(&bytes[at..at + k]);
+                    to.conn.commit_input(k);
+                    at += k;
+                    if at == n {
+                        break;
+                    }
+                }
             } else {
                 to.conn.handle_input(&bytes);
             }
