@@ -139,7 +139,7 @@ impl Config {
 ///
 /// "The masking key MUST be derived from a strong source of entropy" (RFC 6455
 /// §10.3). The crate never picks one itself: clients pass theirs in. With the
-/// `std` feature, [`OsEntropy`] reads the operating system's generator.
+/// `std` feature, `OsEntropy` reads the operating system's generator.
 pub trait Entropy {
     /// Fills `buf` with unpredictable bytes.
     fn fill(&mut self, buf: &mut [u8]);

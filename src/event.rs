@@ -11,6 +11,29 @@ use crate::handshake::{Request, Response};
 /// Something that happened on a connection, taken with
 /// [`crate::Connection::poll_event`]. Every value is owned, so events can be
 /// kept, sent to other threads, or handed across a C ABI.
+///
+/// ```
+/// use rfc6455::{Config, Connection, Event, MessageKind};
+/// let mut conn = Connection::open_server(Config::default().streaming(true));
+/// // A masked text message in two frames ("he", "llo"), then a ping.
+/// conn.handle_input(&[0x01, 0x82, 0, 0, 0, 0, b'h', b'e']);
+/// conn.handle_input(&[0x80, 0x83, 0, 0, 0, 0, b'l', b'l', b'o', 0x89, 0x80, 0, 0, 0, 0]);
+/// let mut text = Vec::new();
+/// while let Some(event) = conn.poll_event() {
+///     match event {
+///         Event::Fragment(f) => {
+///             assert_eq!(f.kind, MessageKind::Text);
+///             text.extend_from_slice(&f.data);
+///             if f.last {
+///                 assert_eq!(text, b"hello");
+///             }
+///         }
+///         Event::Ping(payload) => assert!(payload.is_empty()), // answered already
+///         other => panic!("{other:?}"),
+///     }
+/// }
+/// assert_eq!(&conn.poll_transmit().unwrap()[..], &[0x8A, 0]); // the pong
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Event {

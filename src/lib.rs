@@ -39,6 +39,47 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## A client
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use rfc6455::{ClientRequest, CloseCode, Config, Connection, Event, OsEntropy};
+//!
+//! let mut sock = std::net::TcpStream::connect("127.0.0.1:9001")?;
+//! // The request is checked (no header injection) and queued at once.
+//! let request = ClientRequest::from_url("ws://127.0.0.1:9001/chat")?.protocol("chat");
+//! let mut conn = Connection::client(request, Config::default(), OsEntropy::default())?;
+//! let mut buf = [0u8; 16 * 1024];
+//! loop {
+//!     while let Some(event) = conn.poll_event() {
+//!         match event {
+//!             Event::Open(open) => {
+//!                 println!("open, protocol {:?}", open.protocol);
+//!                 conn.send_text("hello")?;
+//!             }
+//!             Event::Text(text) => {
+//!                 println!("got {}", text.as_str());
+//!                 conn.close(CloseCode::NORMAL, "done")?;
+//!             }
+//!             Event::Rejected(response) => println!("refused: {}", response.status()),
+//!             Event::Error(e) => println!("the server broke the protocol: {e}"),
+//!             Event::Close(close) => println!("closed: {close:?}"),
+//!             _ => {}
+//!         }
+//!     }
+//!     while let Some(bytes) = conn.poll_transmit() {
+//!         sock.write_all(&bytes)?;
+//!     }
+//!     // A client waits for the server to close TCP (RFC 6455 §7.1.1).
+//!     if conn.should_close_transport() {
+//!         break;
+//!     }
+//!     let n = sock.read(&mut buf)?;
+//!     if n == 0 { conn.handle_eof() } else { conn.handle_input(&buf[..n]) }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## How to drive a connection
 //!
 //! [`Connection`]'s methods come in four groups: getters, `handle_*` for
@@ -46,21 +87,47 @@
 //! `#[must_use] poll_*` for what the caller must do next. After every input
 //! or command, drain [`Connection::poll_event`], then write everything
 //! [`Connection::poll_transmit`] returns, then close the transport when
-//! [`Connection::should_close_transport`] says so.
+//! [`Connection::should_close_transport`] says so. Take events before
+//! writing output: replies to events, and a close frame held back behind
+//! them, are queued while events are taken.
 //!
-//! States: CONNECTING → OPEN → CLOSING → CLOSED ([`State`]). Every
-//! connection ends with exactly one [`Event::Close`], which says who
+//! Every connection ends with exactly one [`Event::Close`], which says who
 //! started the closing ([`Initiator`]) and whether it was clean.
+//!
+//! ## States
+//!
+//! [`Connection::state`] changes while input is handled or a command runs,
+//! never when events are taken, with one exception: our close frame that is
+//! held back behind earlier events (see above).
+//!
+//! | from | to | when |
+//! |---|---|---|
+//! | CONNECTING | OPEN | server: `accept`; client: a valid 101 arrives |
+//! | CONNECTING | CLOSED | a bad request or response (`Error` + `Close` 1006), `reject`, a non-101 response (`Rejected` + `Close` 1006), EOF, `abort` |
+//! | OPEN | CLOSING | we `close`; or the peer's close frame (or a violation) arrives behind events not yet taken: our close frame waits for them |
+//! | OPEN | CLOSED | the peer's close frame arrives and our answer is queued at once (`Close`, clean); a violation (`Error` + `Close` with its code, after our close frame); EOF (`Close` 1006); `abort` |
+//! | CLOSING | CLOSED | after our `close`: the peer's close frame (`Close`, clean), a violation, EOF or `abort`; after the peer's: the events before our held-back close frame are taken |
+//!
+//! In CLOSING after our `close`, frames are still read, pings are still
+//! answered and `pong` is allowed; data sends are refused (§5.5.1). In
+//! CLOSING because our close frame is held back, replies to the events
+//! before it may still be sent. CLOSED means the `Close` event is queued;
+//! the transport may still have output to write
+//! ([`Connection::should_close_transport`]).
+//!
+//! ## Errors
 //!
 //! Errors are sorted by who caused them: the peer's violations arrive as
 //! [`Event::Error`] ([`ProtocolError`] with its close code, or
 //! [`HandshakeError`] with its HTTP status) and fail the connection; the
-//! application's misuse is refused at once with a [`UsageError`].
+//! application's misuse is refused at once with a [`UsageError`] and
+//! changes nothing.
 //!
 //! ## Features
 //!
-//! - `std` (default): [`OsEntropy`], backed by the operating system's
-//!   generator. Without it the crate is `no_std` + `alloc`.
+//! - `std` (default): `OsEntropy`, backed by the operating system's
+//!   generator, and `std::error::Error` impls. Without it the crate is
+//!   `no_std` + `alloc`.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -7,6 +7,9 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
 cargo test --doc
+# The docs, with every link resolved, for both feature sets.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --no-default-features
 # The core is no_std + alloc: it must build for a Cortex-M3 with no OS.
 cargo build --no-default-features --target thumbv7m-none-eabi
 cargo clippy --no-default-features --target thumbv7m-none-eabi -- -D warnings

@@ -234,6 +234,23 @@ impl Connection {
     /// Text fragments may split a code point; the message as a whole MUST be
     /// UTF-8 and is checked as it goes. Control frames may be sent between
     /// fragments.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, MessageKind, UsageError};
+    /// let mut conn = Connection::open_server(Config::default());
+    /// let euro = "€".as_bytes(); // three bytes, split across two fragments
+    /// conn.send_fragment(MessageKind::Text, &euro[..1], false)?;
+    /// conn.ping(b"between fragments")?;
+    /// assert_eq!(conn.send_text("no"), Err(UsageError::MessageInProgress));
+    /// conn.send_fragment(MessageKind::Text, &euro[1..], true)?;
+    /// let out = conn.poll_transmit().unwrap();
+    /// assert_eq!(&out[..3], &[0x01, 1, euro[0]]); // text, not final
+    /// assert_eq!(&out[out.len() - 4..], &[0x80, 2, euro[1], euro[2]]); // continuation, final
+    /// // A message that does not end as UTF-8 is refused.
+    /// conn.send_fragment(MessageKind::Text, &euro[..2], false)?;
+    /// assert_eq!(conn.send_fragment(MessageKind::Text, b"", true), Err(UsageError::InvalidUtf8));
+    /// # Ok::<(), UsageError>(())
+    /// ```
     pub fn send_fragment(
         &mut self,
         kind: MessageKind,

@@ -16,6 +16,23 @@ use crate::error::{HandshakeError, UsageError};
 /// What a client asks for: where to connect, and what to offer. Build it,
 /// then hand it to [`crate::Connection::client`], which checks every part
 /// and refuses anything that could inject into the request.
+///
+/// ```
+/// use rfc6455::{ClientRequest, Config, Connection, UsageError};
+/// let request = ClientRequest::from_url("ws://example.com:9001/chat?room=1")?
+///     .origin("http://example.com")
+///     .protocols(["chat.v2", "chat"])
+///     .header("Authorization", "Bearer abc");
+/// let mut conn = Connection::client(request, Config::default(), |b: &mut [u8]| b.fill(1))?;
+/// let head = conn.poll_transmit().unwrap();
+/// assert!(head.starts_with(b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com:9001\r\n"));
+///
+/// // A value that would inject a header is refused, not sent.
+/// let evil = ClientRequest::new("example.com", "/").header("X", "a\r\nEvil: 1");
+/// let refused = Connection::client(evil, Config::default(), |b: &mut [u8]| b.fill(1));
+/// assert!(refused.is_err());
+/// # Ok::<(), UsageError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ClientRequest {
     host: String,

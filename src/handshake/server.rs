@@ -243,7 +243,32 @@ fn check_headers<'a>(
 }
 
 /// The server application's acceptance of a [`Request`]: the subprotocol it
-/// chose, if any, and headers to add to the 101 response.
+/// chose, if any, and headers to add to the 101 response. What Node `ws`
+/// does with `verifyClient` and `handleProtocols`, without callbacks:
+///
+/// ```
+/// use rfc6455::{Accept, Config, Connection, Event, Reject};
+/// let mut conn = Connection::server(Config::default());
+/// conn.handle_input(b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\
+///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///     Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v2.chat, chat\r\n\r\n");
+/// let Some(Event::Request(req)) = conn.poll_event() else { panic!() };
+/// if req.path() != "/chat" {
+///     conn.reject(Reject::new(404))?;
+/// } else {
+///     // The first protocol we speak, in the client's order of preference.
+///     let chosen = req.protocols().find(|p| *p == "chat").map(String::from);
+///     let mut accept = Accept::new().header("X-Server", "demo");
+///     if let Some(p) = chosen {
+///         accept = accept.protocol(p);
+///     }
+///     conn.accept(accept)?;
+/// }
+/// let response = conn.poll_transmit().unwrap();
+/// assert!(response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+/// assert_eq!(conn.protocol(), Some("chat"));
+/// # Ok::<(), rfc6455::UsageError>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Accept {
     pub(crate) protocol: Option<String>,
@@ -301,6 +326,22 @@ impl Accept {
 
 /// A non-101 answer to a request: a refusal (403, 404, ...) or, for a plain
 /// HTTP request, any page. The connection closes after it is sent.
+///
+/// ```
+/// use rfc6455::{Config, Connection, Event, Reject};
+/// // Refuse pages from other sites (cross-site WebSocket hijacking, CWE-1385).
+/// let mut conn = Connection::server(Config::default());
+/// conn.handle_input(b"GET /chat HTTP/1.1\r\nHost: h\r\nOrigin: https://evil.example\r\n\
+///     Upgrade: websocket\r\nConnection: Upgrade\r\n\
+///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+/// let Some(Event::Request(req)) = conn.poll_event() else { panic!() };
+/// assert_ne!(req.origin(), Some("http://h"));
+/// conn.reject(Reject::new(403).body("cross-origin requests are refused\n"))?;
+/// let response = conn.poll_transmit().unwrap();
+/// assert!(response.starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
+/// assert!(conn.should_close_transport());
+/// # Ok::<(), rfc6455::UsageError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Reject {
     pub(crate) status: u16,
