@@ -4,11 +4,11 @@ set -euo pipefail
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target add thumbv7m-none-eabi
 cargo fmt --all -- --check
-cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
-cargo test --doc
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace --all-targets
+cargo test --workspace --doc
 # The docs, with every link resolved, for both feature sets.
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --no-default-features
 # The core is no_std + alloc: it must build for a Cortex-M3 with no OS.
 cargo build --no-default-features --target thumbv7m-none-eabi

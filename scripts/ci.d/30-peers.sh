@@ -31,6 +31,7 @@ PY=$PWD/$venv/bin/python
 (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
 cargo build --release --example echo_server --example tokio_echo --example chat \
   --example client --example push
+cargo build --release -p rfc6455-tokio --example echo --example hyper_upgrade
 cargo test --release --features real-peers --test real_peers --no-run
 ex=target/release/examples
 
@@ -102,6 +103,16 @@ start tokio_echo "$ex/tokio_echo" 127.0.0.1:0
 url=$(first_line tokio_echo 's/^echo server on //p')
 check "py_client -> tokio_echo" 70 "$PY" tests/peers/py_client.py "$url"
 check "node_client -> tokio_echo" 70 node tests/peers/node_client.js "$url"
+
+# The rfc6455-tokio crate's 24-line echo, and the hyper upgrade example.
+start tokio_crate_echo "$ex/echo" 127.0.0.1:0
+url=$(first_line tokio_crate_echo 's/^echo server on //p')
+check "py_client -> rfc6455-tokio echo" 70 "$PY" tests/peers/py_client.py "$url"
+check "node_client -> rfc6455-tokio echo" 70 node tests/peers/node_client.js "$url"
+start hyper_upgrade "$ex/hyper_upgrade" 127.0.0.1:0
+url=$(first_line hyper_upgrade 's|^hyper server on http://\([^ ]*\)/ .*|ws://\1/ws|p')
+check "py_client -> hyper upgrade" 70 "$PY" tests/peers/py_client.py "$url"
+check "node_client -> hyper upgrade" 70 node tests/peers/node_client.js "$url"
 
 # ---- 2. our client against third-party servers
 check "real_peers (our client -> websockets, ws)" 300 env PEER_PYTHON="$PY" \

@@ -1,5 +1,14 @@
 #!/usr/bin/env bash
-# The Autobahn TestSuite, groups 1-10, both roles, diffed against
-# autobahn/expected-results.json (pass rule enforced by the checker).
+# The Autobahn TestSuite, groups 1-10, diffed against
+# autobahn/expected-results.json (pass rule enforced by the checker):
+#   1. both roles: examples/echo_server and examples/autobahn_client;
+#   2. the server role again with the rfc6455-tokio crate's echo example.
 set -euo pipefail
-exec scripts/autobahn.sh
+cd "$(dirname "$0")/../.."
+t0=$SECONDS
+scripts/autobahn.sh
+echo "40-autobahn: core examples $((SECONDS - t0))s"
+t0=$SECONDS
+cargo build --release -p rfc6455-tokio --example echo
+AUTOBAHN_ROLES=server AUTOBAHN_SERVER_CMD="$PWD/target/release/examples/echo" scripts/autobahn.sh
+echo "40-autobahn: rfc6455-tokio echo $((SECONDS - t0))s"
