@@ -88,18 +88,7 @@ fn req(from: &str, to: &str) -> Vec<u8> {
 /// The first event a client reports for the response `head`, where
 /// `{accept}` stands for the right accept key.
 fn client_response(head: &str) -> String {
-    let mut c = Connection::client(
-        ClientRequest::new("h", "/").protocol("chat"),
-        Config::default(),
-        Rng::entropy(9),
-    )
-    .unwrap();
-    let request = String::from_utf8(take_output(&mut c)).unwrap();
-    let key = request
-        .lines()
-        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-        .unwrap();
-    let accept = String::from_utf8(rfc6455::accept_key(key.as_bytes()).to_vec()).unwrap();
+    let (mut c, accept) = started_client(ClientRequest::new("h", "/").protocol("chat"));
     c.handle_input(head.replace("{accept}", &accept).as_bytes());
     c.poll_event().map(|e| describe(&e)).unwrap_or_default()
 }

@@ -11,19 +11,7 @@ use rfc6455::{
 
 /// A client that sent its request, and the right accept key for it.
 fn client() -> (Connection, String) {
-    let mut c = Connection::client(
-        ClientRequest::new("h", "/"),
-        Config::default(),
-        Rng::entropy(9),
-    )
-    .unwrap();
-    let request = String::from_utf8(take_output(&mut c)).unwrap();
-    let key = request
-        .lines()
-        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-        .unwrap();
-    let accept = String::from_utf8(rfc6455::accept_key(key.as_bytes()).to_vec()).unwrap();
-    (c, accept)
+    started_client(ClientRequest::new("h", "/"))
 }
 
 fn ok_101(accept: &str) -> String {

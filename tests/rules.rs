@@ -212,13 +212,7 @@ fn head_trickled_one_byte_at_a_time_is_accepted() {
 // ---- client handshake ----
 
 fn client_response_error(response: &str, req: ClientRequest) -> HandshakeError {
-    let mut c = Connection::client(req, Config::default(), Rng::entropy(9)).unwrap();
-    let request = String::from_utf8(take_output(&mut c)).unwrap();
-    let key = request
-        .lines()
-        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-        .unwrap();
-    let accept = String::from_utf8(rfc6455::accept_key(key.as_bytes()).to_vec()).unwrap();
+    let (mut c, accept) = started_client(req);
     c.handle_input(response.replace("{accept}", &accept).as_bytes());
     let events: Vec<Event> = std::iter::from_fn(|| c.poll_event()).collect();
     assert!(

@@ -187,6 +187,19 @@ pub fn server() -> Connection {
     Connection::server(Config::default())
 }
 
+/// A client that has written its request for `req`, and the right
+/// `Sec-WebSocket-Accept` value for the key in it.
+pub fn started_client(req: ClientRequest) -> (Connection, String) {
+    let mut c = Connection::client(req, Config::default(), Rng::entropy(9)).unwrap();
+    let request = String::from_utf8(take_output(&mut c)).unwrap();
+    let key = request
+        .lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap();
+    let accept = String::from_utf8(rfc6455::accept_key(key.as_bytes()).to_vec()).unwrap();
+    (c, accept)
+}
+
 pub fn open_server(config: Config) -> Connection {
     Connection::open_server(config)
 }

@@ -46,13 +46,11 @@ async fn handle(mut req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
         let conn = Connection::open_server(Config::default());
         let mut ws = WebSocketStream::from_connection(TokioIo::new(upgraded), conn);
         while let Some(msg) = ws.next().await {
-            match msg {
-                Ok(msg) if msg.is_data() => {
-                    if ws.send(msg).await.is_err() {
-                        break;
-                    }
-                }
-                _ => {}
+            if let Ok(msg) = msg
+                && msg.is_data()
+                && ws.send(msg).await.is_err()
+            {
+                break;
             }
         }
     });
