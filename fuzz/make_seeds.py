@@ -132,6 +132,7 @@ def handshake_server_seeds():
     # include it (issue 10).
     write(t, "regress_leading_lf", layout(b"\n" + r))
     write(t, "regress_leading_crlf", layout(b"\r\n" + r, cuts=(1, 2)))
+    write(t, "regress_bare_cr_before_request", layout(b"\n\r" + r))
     write(t, "regress_leading_lf_plain", layout(b"\n" + variants["plain_get"], PLAIN))
 
 
@@ -160,6 +161,9 @@ def handshake_client_seeds():
     write(t, "redirect_eof", layout(variants["redirect_no_length"], EOF))
     write(t, "small_limits", layout(variants["ok_chat"], SMALL, 20))
     write(t, "lent_reads", layout(variants["ok"], LEND, cuts=(20,)))
+    # Regression: a bare CR before the status line is not an empty line
+    # (found by scripts/fuzz.sh; the library once skipped it and opened).
+    write(t, "regress_bare_cr_before_status", layout(b"\n\r" + variants["ok"]))
     # Regressions: a response behind an empty line (issue 10).
     write(t, "regress_leading_lf_403", layout(b"\n" + variants["forbidden"]))
     write(t, "regress_leading_crlf_ok", layout(b"\r\n" + variants["ok"]))

@@ -382,3 +382,26 @@ fn sends_from_shared_buffers() {
         Err(UsageError::InvalidState)
     );
 }
+
+/// Found by `scripts/fuzz.sh` (handshake_client): a lone CR after a leading
+/// empty line is no empty line (RFC 9112 §2.2 skips CRLF or LF only), so a
+/// status or request line that starts with it is malformed, not skipped.
+#[test]
+fn a_bare_cr_before_the_first_line_is_refused() {
+    let (mut c, accept) = client();
+    c.handle_input(format!("\n\r{}", ok_101(&accept)).as_bytes());
+    assert_eq!(
+        drain(&mut c),
+        ["error Handshake(Malformed)", "close 1006 \"\" Library clean=false"]
+    );
+    let mut s = server();
+    s.handle_input(format!("\n\r{REQUEST}").as_bytes());
+    assert!(matches!(
+        s.poll_event(),
+        Some(Event::Error(PeerError::Handshake(HandshakeError::Malformed)))
+    ));
+    // A real empty line (LF or CRLF) is still skipped.
+    let (mut c, accept) = client();
+    c.handle_input(format!("\r\n{}", ok_101(&accept)).as_bytes());
+    assert_eq!(drain(&mut c), ["open None"]);
+}
