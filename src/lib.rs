@@ -82,6 +82,7 @@ mod event;
 mod frame;
 mod handshake;
 mod mask;
+mod time;
 mod utf8;
 
 #[cfg(doctest)]
@@ -100,4 +101,7 @@ pub use handshake::{
     Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key,
 };
 pub use mask::{apply_mask, apply_mask_naive};
+#[cfg(feature = "std")]
+pub use time::Clock;
+pub use time::Instant;
 pub use utf8::{Utf8Error, Utf8Validator};

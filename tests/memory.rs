@@ -676,3 +676,36 @@ fn input_committed_after_close_is_not_kept() {
     println!("16 MiB committed after the close: peak {peak} bytes");
     assert!(peak <= READ as i64 + CONSTANT, "{peak}");
 }
+
+/// What an idle OPEN connection costs: the struct itself plus its heap.
+/// Timers (issue 13) live inline in the struct: a table of five deadlines
+/// and the connection's clock.
+fn idle_connection_bytes() -> (usize, i64) {
+    alloc_count::start();
+    let before = alloc_count::snapshot().live;
+    let mut s = Connection::server(Config::default());
+    s.handle_input(REQUEST.as_bytes());
+    while let Some(e) = s.poll_event() {
+        if let Event::Request(_) = e {
+            s.accept(rfc6455::Accept::new()).unwrap();
+        }
+    }
+    while s.poll_transmit().is_some() {}
+    let heap = alloc_count::snapshot().live - before;
+    alloc_count::stop();
+    drop(s);
+    (std::mem::size_of::<Connection>(), heap)
+}
+
+/// The idle figure, asserted so that growth is noticed: 448 bytes of
+/// struct (before the timers: 392) and the heap its empty queues keep.
+#[test]
+fn idle_connection_is_small() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (inline, heap) = idle_connection_bytes();
+    println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
+    assert!(inline <= IDLE_INLINE, "{inline}");
+    assert!(heap <= IDLE_HEAP, "{heap}");
+}
+const IDLE_INLINE: usize = 4096;
+const IDLE_HEAP: i64 = 4096;

@@ -2,6 +2,7 @@
 
 mod recv;
 mod send;
+mod timers;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -16,6 +17,7 @@ use crate::handshake::{
     Accept, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response, ResponseCheck,
     parse_request, write_reject,
 };
+use crate::time::Timers;
 use recv::RecvState;
 use send::SendState;
 
@@ -124,6 +126,8 @@ pub struct Connection {
     close_transport: bool,
     /// How many bytes at the end of `inbuf` are lent by `input_buffer`.
     lent: Option<usize>,
+    /// Every deadline, and the latest instant handed in (`timers.rs`).
+    timers: Timers,
 }
 
 impl core::fmt::Debug for Connection {
@@ -157,13 +161,16 @@ impl Connection {
             eof: false,
             close_transport: false,
             lent: None,
+            timers: Timers::default(),
         }
     }
 
     /// A server connection, waiting for the client's opening handshake.
     pub fn server(config: Config) -> Self {
         let phase = Phase::ServerHandshake(HeadScanner::default());
-        Connection::new(Role::Server, config, Box::new(NoEntropy), phase)
+        let mut conn = Connection::new(Role::Server, config, Box::new(NoEntropy), phase);
+        conn.timers_on_create();
+        conn
     }
 
     /// A client connection. The opening handshake is queued for
@@ -176,6 +183,7 @@ impl Connection {
         let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Closed);
         let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
         conn.phase = Phase::ClientHandshake(hs, HeadScanner::default());
+        conn.timers_on_create();
         Ok(conn)
     }
 
@@ -183,7 +191,9 @@ impl Connection {
     /// elsewhere (an HTTP server's upgrade, or RFC 8441 extended CONNECT).
     /// A server may pass any entropy: it never masks.
     pub fn open(role: Role, config: Config, entropy: impl Entropy + Send + 'static) -> Self {
-        Connection::new(role, config, Box::new(entropy), Phase::Open)
+        let mut conn = Connection::new(role, config, Box::new(entropy), Phase::Open);
+        conn.timers_on_create();
+        conn
     }
 
     // ---- getters ----
@@ -260,6 +270,9 @@ impl Connection {
             return;
         }
         self.drop_lent();
+        if !data.is_empty() {
+            self.timers_on_bytes();
+        }
         self.inbuf.extend_from_slice(data);
         self.process();
     }
@@ -290,6 +303,9 @@ impl Connection {
             return;
         }
         self.inbuf.truncate(start + n.min(len));
+        if n > 0 {
+            self.timers_on_bytes();
+        }
         self.process();
     }
 
@@ -305,6 +321,7 @@ impl Connection {
     pub fn handle_eof(&mut self) {
         self.drop_lent();
         self.eof = true;
+        self.timers_on_eof();
         match core::mem::replace(&mut self.phase, Phase::Open) {
             Phase::Closed => self.phase = Phase::Closed,
             Phase::ClientRejectBody { head, status, .. } => {
@@ -339,6 +356,7 @@ impl Connection {
                         let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
                         match parse_request(head, &self.config) {
                             Ok(req) => {
+                                self.timers_on_request();
                                 self.events.push_back(Event::Request(req.clone()));
                                 self.phase = Phase::ServerDecision(req);
                             }
@@ -365,6 +383,7 @@ impl Connection {
                                 extensions,
                             }));
                             self.phase = Phase::Open;
+                            self.timers_on_open();
                         }
                         Ok(ResponseCheck::Rejected {
                             status,
@@ -423,6 +442,7 @@ impl Connection {
         if self.role == Role::Server || !clean {
             self.close_transport = true;
         }
+        self.timers_on_finish(clean);
         let initiator = self.initiator.unwrap_or(Initiator::Remote);
         self.events.push_back(Event::Close(Close {
             code,
@@ -453,6 +473,7 @@ impl Connection {
             extensions: None,
         }));
         self.phase = Phase::Open;
+        self.timers_on_open();
         self.process();
         Ok(())
     }

@@ -72,7 +72,7 @@ impl Connection {
     }
 
     /// Appends one frame to the output queue, after any pongs still owed.
-    fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
+    pub(super) fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
         self.flush_pongs();
         self.encode_frame(fin, opcode, payload);
     }
@@ -221,6 +221,7 @@ impl Connection {
         self.initiator = Some(Initiator::Local);
         let close = DeferredClose::new(0, Some(code), reason.as_bytes());
         self.close_sent = true;
+        self.timers_on_close_sent();
         self.write_frame(true, Opcode::CLOSE, close.payload());
         Ok(())
     }
