@@ -697,15 +697,17 @@ fn idle_connection_bytes() -> (usize, i64) {
     (std::mem::size_of::<Connection>(), heap)
 }
 
-/// The idle figure, asserted so that growth is noticed: 448 bytes of
-/// struct (before the timers: 392) and the heap its empty queues keep.
+/// The idle figure (x86_64), asserted so that growth is noticed: 736
+/// bytes inline and 824 of heap (the empty queues' first allocations).
+/// Before the timers it was 608 inline: the timer table adds 48 bytes (five
+/// deadlines and the clock) and `Config`'s five `Option<Duration>` 80.
 #[test]
 fn idle_connection_is_small() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (inline, heap) = idle_connection_bytes();
     println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
-    assert!(inline <= IDLE_INLINE, "{inline}");
-    assert!(heap <= IDLE_HEAP, "{heap}");
+    if cfg!(target_pointer_width = "64") {
+        assert!(inline <= 736, "{inline}");
+        assert!(heap <= 824, "{heap}");
+    }
 }
-const IDLE_INLINE: usize = 4096;
-const IDLE_HEAP: i64 = 4096;
