@@ -89,18 +89,22 @@ enum Phase {
 ///   [`should_close_transport`](Self::should_close_transport), ...
 /// - input from the transport: [`handle_input`](Self::handle_input) with the
 ///   bytes read, [`handle_eof`](Self::handle_eof) when the peer stops sending;
+///   and from the clock: [`handle_timeout`](Self::handle_timeout);
 /// - commands from the application: [`accept`](Self::accept),
 ///   [`reject`](Self::reject), [`send_text`](Self::send_text),
 ///   [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
 ///   [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close);
-/// - what the caller must do next: [`poll_event`](Self::poll_event) and
-///   [`poll_transmit`](Self::poll_transmit).
+/// - what the caller must do next: [`poll_event`](Self::poll_event),
+///   [`poll_transmit`](Self::poll_transmit), and when to wake it:
+///   [`poll_timeout`](Self::poll_timeout).
 ///
 /// After handing in input or issuing commands, the caller SHOULD drain
 /// `poll_event` until it returns `None`, then write every buffer
 /// `poll_transmit` returns, in order, then close the transport if
-/// `should_close_transport` says so. Events and output never depend on how
-/// the input was split into calls.
+/// `should_close_transport` says so, then wait for input no later than
+/// `poll_timeout`. Events and output never depend on how the input was
+/// split into calls, nor on when the caller asks: only on the input and
+/// the instants handed to `handle_timeout`.
 pub struct Connection {
     role: Role,
     config: Config,
@@ -251,8 +255,10 @@ impl Connection {
     /// closed and all output has been taken. A server closes the TCP
     /// connection first after a clean close (§7.1.1: "the server MUST close
     /// the underlying TCP connection immediately"); a client waits for the
-    /// server to close it (reported by `handle_eof`), and MAY give up after
-    /// a timeout of its choosing.
+    /// server to close it (reported by `handle_eof`), for at most
+    /// `Config::close_timeout` once time is handed in. A timer that gives
+    /// up on the peer (dead peer, unanswered close) drops queued output, so
+    /// this is true at once.
     pub fn should_close_transport(&self) -> bool {
         (self.close_transport || self.eof)
             && self.is_closed()
