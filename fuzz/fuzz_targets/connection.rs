@@ -83,6 +83,12 @@ enum Op {
         who: u8,
         step: u8,
     },
+    /// Time jumps to one side's next deadline, or to one nanosecond
+    /// before it (unless the clock is already past that).
+    AtDeadline {
+        client: bool,
+        early: bool,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -305,6 +311,12 @@ fuzz_target!(|input: Input| {
                     if who % 3 == 0 || (who % 3 == 1) == client {
                         timer_ended |= tick(pair.side(client), Instant::from_nanos(clock));
                     }
+                }
+            }
+            Op::AtDeadline { client, early } => {
+                if let Some(d) = pair.side(client).conn.poll_timeout() {
+                    clock = clock.max(d.as_nanos() - u64::from(early));
+                    timer_ended |= tick(pair.side(client), Instant::from_nanos(clock));
                 }
             }
             Op::LendStray { client, len } => {
