@@ -7,11 +7,11 @@
 //!
 //! Limits are raised for the suite's 16 MiB messages and 65 537 fragments.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use rfc6455::{ClientRequest, Config, Connection, Event, OsEntropy};
+use rfc6455::{ClientRequest, Clock, Config, Connection, Event, OsEntropy};
 
 const AGENT: &str = "rfc6455";
 
@@ -52,8 +52,12 @@ fn session(url: &str, mut on_event: impl FnMut(&mut Connection, Event)) -> std::
     config.max_frame_size = 64 << 20;
     config.max_fragments = 1 << 20;
     config.max_pending_output = 256 << 20;
+    // After a clean close the server closes TCP first; wait 2 s at most.
+    config.close_timeout = Some(Duration::from_secs(2));
+    let clock = Clock::new();
     let mut conn =
         Connection::client(request, config, OsEntropy::default()).map_err(std::io::Error::other)?;
+    conn.handle_timeout(clock.now());
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         while let Some(bytes) = conn.poll_transmit() {
@@ -62,15 +66,23 @@ fn session(url: &str, mut on_event: impl FnMut(&mut Connection, Event)) -> std::
         if conn.should_close_transport() {
             return Ok(());
         }
-        if conn.is_closed() {
-            // Closed cleanly: the server closes TCP first; do not wait forever.
-            sock.set_read_timeout(Some(Duration::from_secs(2)))?;
-        }
-        match sock.read(&mut buf) {
-            Ok(0) => conn.handle_eof(),
-            Ok(n) => conn.handle_input(&buf[..n]),
-            Err(_) if conn.is_closed() => return Ok(()),
-            Err(e) => return Err(e),
+        // Read, but not past the connection's next deadline.
+        let wait = conn.poll_timeout().map(|t| clock.until(t));
+        let read = if wait == Some(Duration::ZERO) {
+            None
+        } else {
+            sock.set_read_timeout(wait)?;
+            match sock.read(&mut buf) {
+                Ok(n) => Some(n),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
+                Err(e) => return Err(e),
+            }
+        };
+        conn.handle_timeout(clock.now());
+        match read {
+            Some(0) => conn.handle_eof(),
+            Some(n) => conn.handle_input(&buf[..n]),
+            None => {}
         }
         while let Some(event) = conn.poll_event() {
             on_event(&mut conn, event);

@@ -2,22 +2,29 @@
 //! with its sender's id ("[3] hello"). One port serves the page at `/` (plain
 //! HTTP, answered through `Connection::reject`) and the WebSocket at `/chat`.
 //!
-//!     cargo run --example chat [127.0.0.1:8080]
+//!     cargo run --example chat [ADDR] [--ping-interval S] [--pong-timeout S]
+//!
+//! ADDR defaults to 127.0.0.1:8080. A client that sends nothing for
+//! `--ping-interval` seconds is pinged, and dropped if nothing arrives
+//! within `--pong-timeout` seconds more (whole seconds, 0 switches a timer
+//! off, defaults 30 and 30): a closed laptop leaves the room within a
+//! minute.
 //!
 //! then open http://127.0.0.1:8080/ in two browser tabs.
 //!
 //! Each client has two threads: one reads its socket; the other owns its
-//! `Connection` and takes socket input and chat lines from one channel. The
-//! registry maps client ids to those channels.
+//! `Connection` and takes socket input and chat lines from one channel,
+//! waiting on it no longer than the connection's next deadline
+//! (`poll_timeout`). The registry maps client ids to those channels.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rfc6455::{Accept, Config, Connection, Event, Reject};
+use rfc6455::{Accept, Clock, Config, Connection, Event, Reject};
 
 const PAGE: &str = include_str!("chat.html");
 
@@ -34,25 +41,37 @@ enum Input {
 type Clients = Arc<Mutex<HashMap<u64, Sender<Input>>>>;
 
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut config = Config::default();
+    config.allow_plain_http = true;
+    while let Some(flag) = args.next() {
+        let Some(Ok(secs)) = args.next().map(|v| v.parse::<u64>()) else {
+            return Err(std::io::Error::other(format!("{flag} wants whole seconds")));
+        };
+        let d = (secs > 0).then(|| Duration::from_secs(secs));
+        match flag.as_str() {
+            "--ping-interval" => config.ping_interval = d,
+            "--pong-timeout" => config.pong_timeout = d,
+            _ => return Err(std::io::Error::other(format!("unknown flag {flag}"))),
+        }
+    }
     let listener = TcpListener::bind(&addr)?;
     println!("chat on http://{}/", listener.local_addr()?);
     let clients = Clients::default();
     for (id, sock) in (1..).zip(listener.incoming().flatten()) {
-        let clients = clients.clone();
-        std::thread::spawn(move || serve(id, sock, &clients));
+        let (clients, config) = (clients.clone(), config.clone());
+        std::thread::spawn(move || serve(id, sock, &clients, config));
     }
     Ok(())
 }
 
-fn serve(id: u64, mut sock: TcpStream, clients: &Clients) -> std::io::Result<()> {
+fn serve(id: u64, mut sock: TcpStream, clients: &Clients, config: Config) -> std::io::Result<()> {
     let (tx, rx) = channel();
     let reader = sock.try_clone()?;
     let feed = tx.clone();
     std::thread::spawn(move || read_into(reader, feed));
-    let result = session(id, &mut sock, &tx, &rx, clients);
+    let result = session(id, &mut sock, &tx, &rx, clients, config);
     clients.lock().unwrap().remove(&id);
     drop(tx);
     // Close our side, then wait (at most a second) until the peer closes
@@ -83,17 +102,25 @@ fn session(
     tx: &Sender<Input>,
     rx: &Receiver<Input>,
     clients: &Clients,
+    config: Config,
 ) -> std::io::Result<()> {
-    let mut config = Config::default();
-    config.allow_plain_http = true;
+    let clock = Clock::new();
     let mut conn = Connection::server(config);
+    conn.handle_timeout(clock.now());
     while !conn.should_close_transport() {
-        match rx.recv() {
+        // Wait for input, but not past the connection's next deadline.
+        let input = match conn.poll_timeout() {
+            Some(t) => rx.recv_timeout(clock.until(t)),
+            None => rx.recv().map_err(RecvTimeoutError::from),
+        };
+        conn.handle_timeout(clock.now());
+        match input {
             Ok(Input::Bytes(bytes)) => conn.handle_input(&bytes),
             Ok(Input::Say(line)) => {
                 let _ = conn.send_text(&line); // fails only once we are closing
             }
-            Ok(Input::Eof) | Err(_) => conn.handle_eof(),
+            Err(RecvTimeoutError::Timeout) => {} // a timer was due
+            Ok(Input::Eof) | Err(RecvTimeoutError::Disconnected) => conn.handle_eof(),
         }
         while let Some(event) = conn.poll_event() {
             match event {

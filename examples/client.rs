@@ -4,8 +4,15 @@
 //! the server's close.
 //!
 //!     cargo run --example client -- ws://127.0.0.1:9001/ [--protocol NAME]...
+//!         [--close-timeout S]
 //!
 //! `--protocol` offers a subprotocol (repeatable, in order of preference).
+//! `--close-timeout` bounds, in whole seconds (default 10), the wait for the
+//! server's close frame after ours and for the server to close TCP after
+//! the closing handshake (RFC 6455 §7.1.1): a server that never does is
+//! given up on. The connection's other timers (handshake, keepalive) keep
+//! the library's defaults; the main thread waits for input only until the
+//! connection's next deadline (`poll_timeout`).
 //! It prints `open protocol=<p>` (`-` for none) once connected, `rejected
 //! <status>` if the server refuses the handshake, and `closed code=<c>
 //! reason=<r> clean=<b>` at the end. Exit status: 0 after a clean close, 2
@@ -15,12 +22,12 @@ use std::error::Error;
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
-use rfc6455::{ClientRequest, CloseCode, Config, Connection, Event, OsEntropy};
+use rfc6455::{ClientRequest, Clock, CloseCode, Config, Connection, Event, OsEntropy};
 
-const USAGE: &str = "usage: client ws://HOST:PORT/PATH [--protocol NAME]...";
+const USAGE: &str = "usage: client ws://HOST:PORT/PATH [--protocol NAME]... [--close-timeout S]";
 
 /// What the main thread is handed by the socket and stdin threads.
 enum Input {
@@ -40,16 +47,23 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode, Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let (mut url, mut protocols) = (None, Vec::new());
+    let mut config = Config::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--protocol" => protocols.push(args.next().ok_or(USAGE)?),
+            "--close-timeout" => {
+                let secs: u64 = args.next().ok_or(USAGE)?.parse().map_err(|_| USAGE)?;
+                config.close_timeout = (secs > 0).then(|| Duration::from_secs(secs));
+            }
             _ if url.is_none() && !arg.starts_with("--") => url = Some(arg),
             _ => return Err(USAGE.into()),
         }
     }
     let request = ClientRequest::from_url(&url.ok_or(USAGE)?)?.protocols(protocols);
     let mut sock = TcpStream::connect((request.host_name(), request.port()))?;
-    let mut conn = Connection::client(request, Config::default(), OsEntropy::default())?;
+    let clock = Clock::new();
+    let mut conn = Connection::client(request, config, OsEntropy::default())?;
+    conn.handle_timeout(clock.now());
 
     let (tx, rx) = channel();
     let (mut reader, feed) = (sock.try_clone()?, tx.clone());
@@ -71,22 +85,24 @@ fn run() -> Result<ExitCode, Box<dyn Error>> {
         if conn.should_close_transport() {
             break;
         }
-        let input = if conn.is_closed() {
-            // Closed: the server closes TCP first (§7.1.1); wait 2 s at most.
-            match rx.recv_timeout(Duration::from_secs(2)) {
-                Ok(input) => input,
-                Err(_) => break,
-            }
-        } else {
-            rx.recv()?
+        // Wait for input, but not past the connection's next deadline.
+        let input = match conn.poll_timeout() {
+            Some(t) => match rx.recv_timeout(clock.until(t)) {
+                Ok(input) => Some(input),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Err("input threads ended".into()),
+            },
+            None => Some(rx.recv()?),
         };
+        conn.handle_timeout(clock.now());
         match input {
-            Input::Bytes(bytes) => conn.handle_input(&bytes),
-            Input::Eof => conn.handle_eof(),
-            Input::Line(line) => conn
+            None => {} // a timer was due
+            Some(Input::Bytes(bytes)) => conn.handle_input(&bytes),
+            Some(Input::Eof) => conn.handle_eof(),
+            Some(Input::Line(line)) => conn
                 .send_text(&line)
                 .unwrap_or_else(|e| eprintln!("client: {e}")),
-            Input::StdinEof => conn
+            Some(Input::StdinEof) => conn
                 .close(CloseCode::NORMAL, "")
                 .unwrap_or_else(|e| eprintln!("client: {e}")),
         }

@@ -5,15 +5,16 @@
 //!     cargo run --example push [127.0.0.1:8081]
 //!     cargo run --example client -- ws://127.0.0.1:8081/     # elsewhere
 //!
-//! One blocking thread per client serves both the socket and the timer: the
-//! socket has a 100 ms read timeout, so the thread wakes at least that often
-//! to see whether a second has passed.
+//! One blocking thread per client serves the socket, the push timer and the
+//! connection's own timers: each read waits until the earlier of the next
+//! push and the connection's next deadline (`poll_timeout`), then the time
+//! is handed in with `handle_timeout`.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use rfc6455::{Accept, Config, Connection, Entropy, Event, OsEntropy, State};
+use rfc6455::{Accept, Clock, Config, Connection, Entropy, Event, OsEntropy, State};
 
 const PERIOD: Duration = Duration::from_secs(1);
 
@@ -30,17 +31,34 @@ fn main() -> std::io::Result<()> {
 }
 
 fn serve(mut sock: TcpStream) -> std::io::Result<()> {
-    sock.set_read_timeout(Some(Duration::from_millis(100)))?;
+    let clock = Clock::new();
     let mut conn = Connection::server(Config::default());
+    conn.handle_timeout(clock.now());
     let mut rng = OsEntropy::default();
     let mut next_push = Instant::now() + PERIOD;
     let mut buf = vec![0u8; 64 * 1024];
     while !conn.should_close_transport() {
-        match sock.read(&mut buf) {
-            Ok(0) => conn.handle_eof(),
-            Ok(n) => conn.handle_input(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => return Err(e),
+        // The push timer runs only while OPEN.
+        let mut wake = conn.poll_timeout().and_then(|t| clock.to_std(t));
+        if conn.state() == State::Open {
+            wake = Some(wake.map_or(next_push, |t| t.min(next_push)));
+        }
+        let wait = wake.map(|t| t.saturating_duration_since(Instant::now()));
+        let read = if wait == Some(Duration::ZERO) {
+            None
+        } else {
+            sock.set_read_timeout(wait)?;
+            match sock.read(&mut buf) {
+                Ok(n) => Some(n),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
+                Err(e) => return Err(e),
+            }
+        };
+        conn.handle_timeout(clock.now());
+        match read {
+            Some(0) => conn.handle_eof(),
+            Some(n) => conn.handle_input(&buf[..n]),
+            None => {}
         }
         while let Some(event) = conn.poll_event() {
             let _ = match event {

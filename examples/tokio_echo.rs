@@ -1,36 +1,69 @@
 //! The echo server again, on tokio: the sans-IO `Connection` does not care
 //! who reads and writes its bytes, so the blocking loop of `echo_server.rs`
-//! becomes an async one by adding `.await`.
+//! becomes an async one: the read races `tokio::time::sleep_until` the
+//! connection's next deadline.
 //!
-//!     cargo run --example tokio_echo [127.0.0.1:9003]
+//!     cargo run --example tokio_echo [ADDR] [--ping-interval S] [--pong-timeout S]
+//!
+//! ADDR defaults to 127.0.0.1:9003; the flags are `echo_server`'s (whole
+//! seconds, 0 switches a timer off, defaults 30 and 30).
 
-use rfc6455::{Accept, Config, Connection, Event};
+use std::time::Duration;
+
+use rfc6455::{Accept, Clock, Config, Connection, Event, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9003".into());
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9003".into());
+    let mut config = Config::default();
+    while let Some(flag) = args.next() {
+        let secs: u64 = match args.next().map(|v| v.parse()) {
+            Some(Ok(s)) => s,
+            _ => return Err(std::io::Error::other(format!("{flag} wants whole seconds"))),
+        };
+        let d = (secs > 0).then(|| Duration::from_secs(secs));
+        match flag.as_str() {
+            "--ping-interval" => config.ping_interval = d,
+            "--pong-timeout" => config.pong_timeout = d,
+            _ => return Err(std::io::Error::other(format!("unknown flag {flag}"))),
+        }
+    }
     let listener = TcpListener::bind(&addr).await?;
     println!("echo server on ws://{}/", listener.local_addr()?);
+    let clock = Clock::new();
     loop {
         let (sock, _) = listener.accept().await?;
-        tokio::spawn(serve(sock));
+        tokio::spawn(serve(sock, config.clone(), clock));
     }
 }
 
-async fn serve(mut sock: TcpStream) -> std::io::Result<()> {
+/// Sleeps until `deadline` on `clock`, or for ever if there is none.
+async fn sleep_until(clock: &Clock, deadline: Option<Instant>) {
+    match deadline.and_then(|t| clock.to_std(t)) {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn serve(mut sock: TcpStream, config: Config, clock: Clock) -> std::io::Result<()> {
     sock.set_nodelay(true)?;
-    let mut conn = Connection::server(Config::default());
+    let mut conn = Connection::server(config);
+    conn.handle_timeout(clock.now());
     let mut buf = vec![0u8; 64 * 1024];
     while !conn.should_close_transport() {
-        let n = sock.read(&mut buf).await?;
-        if n == 0 {
-            conn.handle_eof();
-        } else {
-            conn.handle_input(&buf[..n]);
+        // `read` is cancel-safe: if the deadline wins, no bytes are lost.
+        let read = tokio::select! {
+            n = sock.read(&mut buf) => Some(n?),
+            () = sleep_until(&clock, conn.poll_timeout()) => None,
+        };
+        conn.handle_timeout(clock.now());
+        match read {
+            Some(0) => conn.handle_eof(),
+            Some(n) => conn.handle_input(&buf[..n]),
+            None => {}
         }
         while let Some(event) = conn.poll_event() {
             let _ = match event {
@@ -44,10 +77,13 @@ async fn serve(mut sock: TcpStream) -> std::io::Result<()> {
             sock.write_all(&bytes).await?;
         }
     }
-    // Close our side, then read until the peer closes too, so our last
-    // frames are not lost to a TCP reset. (A public server would bound this
-    // wait with `tokio::time::timeout`.)
+    // Close our side, then read until the peer closes too (a second at
+    // most), so our last frames are not lost to a TCP reset.
     sock.shutdown().await?;
-    while sock.read(&mut buf).await? > 0 {}
+    let linger = async {
+        while sock.read(&mut buf).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), linger).await;
     Ok(())
 }

@@ -1,4 +1,6 @@
-//! Limits and options, and the source of randomness.
+//! Limits, timeouts and options, and the source of randomness.
+
+use core::time::Duration;
 
 /// Limits and options for a [`crate::Connection`]. The defaults are safe for
 /// a server facing the open internet.
@@ -48,6 +50,36 @@ pub struct Config {
     /// can answer them with `reject`, e.g. to serve a page. Default false:
     /// they get 400 / 426.
     pub allow_plain_http: bool,
+
+    // ---- timers: they run only while the caller hands in time with
+    // `Connection::handle_timeout`; `None` switches one off ----
+    /// How long the opening handshake may take, from the connection's
+    /// creation. A server whose request head is still incomplete then
+    /// answers 408 and closes the transport; a client whose response has
+    /// not arrived fails with 1006. Both report
+    /// `HandshakeError::Timeout`. Default 10 s: a slow-loris request may
+    /// hold a connection no longer.
+    pub handshake_timeout: Option<Duration>,
+    /// Keepalive: after this long with nothing received, send a ping.
+    /// Default 30 s, which keeps NAT mappings alive and, with
+    /// `pong_timeout`, finds a vanished peer within a minute.
+    pub ping_interval: Option<Duration>,
+    /// Dead-peer detection: if nothing at all (a pong or any other bytes)
+    /// arrives this long after a keepalive ping, the connection fails with
+    /// 1006 and `PeerError::Unresponsive`, and the transport is to be
+    /// closed at once (output still queued is dropped). Default 30 s.
+    pub pong_timeout: Option<Duration>,
+    /// How long to wait for the peer's close frame after ours, and (a
+    /// client, after the closing handshake) for the server to close TCP
+    /// (§7.1.1). Then the transport is to be closed; if the peer's close
+    /// frame never came, the `Close` event is 1006, not clean. Default 10 s.
+    pub close_timeout: Option<Duration>,
+    /// How long one data message may take to arrive, from its first frame
+    /// header to the end of its last frame; longer fails with 1008 (the
+    /// slow-loris defence for frames). Default `None`: a long message on
+    /// a slow link is legitimate, and only the application knows how long
+    /// is too long.
+    pub message_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -63,6 +95,11 @@ impl Default for Config {
             auto_pong: true,
             streaming: false,
             allow_plain_http: false,
+            handshake_timeout: Some(Duration::from_secs(10)),
+            ping_interval: Some(Duration::from_secs(30)),
+            pong_timeout: Some(Duration::from_secs(30)),
+            close_timeout: Some(Duration::from_secs(10)),
+            message_timeout: None,
         }
     }
 }

@@ -48,6 +48,9 @@ pub enum ProtocolError {
     MessageTooBig,
     /// A message had more fragments than `Config::max_fragments`.
     TooManyFragments,
+    /// A data message took longer than `Config::message_timeout` to
+    /// arrive (failed with 1008).
+    MessageTimeout,
 }
 
 impl ProtocolError {
@@ -56,7 +59,9 @@ impl ProtocolError {
         match self {
             ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             ProtocolError::FrameTooBig | ProtocolError::MessageTooBig => CloseCode::MESSAGE_TOO_BIG,
-            ProtocolError::TooManyFragments => CloseCode::POLICY_VIOLATION,
+            ProtocolError::TooManyFragments | ProtocolError::MessageTimeout => {
+                CloseCode::POLICY_VIOLATION
+            }
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }
@@ -79,6 +84,7 @@ impl ProtocolError {
             ProtocolError::FrameTooBig => "frame too big",
             ProtocolError::MessageTooBig => "message too big",
             ProtocolError::TooManyFragments => "too many fragments",
+            ProtocolError::MessageTimeout => "message took too long to arrive",
         }
     }
 }
@@ -140,6 +146,9 @@ pub enum HandshakeError {
     UnexpectedResponse,
     /// The transport closed before the handshake finished.
     Eof,
+    /// The handshake did not finish within `Config::handshake_timeout`
+    /// (a server answers 408).
+    Timeout,
 }
 
 impl HandshakeError {
@@ -152,6 +161,7 @@ impl HandshakeError {
             HandshakeError::Method => 405,
             HandshakeError::HttpVersion => 505,
             HandshakeError::UnsupportedVersion => 426,
+            HandshakeError::Timeout => 408,
             _ => 400,
         }
     }
@@ -162,6 +172,7 @@ impl HandshakeError {
     pub(crate) fn body_text(self) -> &'static str {
         match self.http_status() {
             405 => "method must be GET",
+            408 => "request not received in time",
             426 => "Sec-WebSocket-Version must be 13",
             431 => "request head too large",
             505 => "HTTP/1.1 required",
@@ -195,6 +206,7 @@ impl fmt::Display for HandshakeError {
                 f.write_str("101 response is not a WebSocket upgrade")
             }
             HandshakeError::Eof => f.write_str("transport closed during the handshake"),
+            HandshakeError::Timeout => f.write_str("opening handshake timed out"),
         }
     }
 }
@@ -208,6 +220,9 @@ pub enum PeerError {
     Protocol(ProtocolError),
     /// A bad opening handshake.
     Handshake(HandshakeError),
+    /// Dead-peer detection: nothing arrived within `Config::pong_timeout`
+    /// of a keepalive ping. The connection failed with 1006, unclean.
+    Unresponsive,
 }
 
 impl fmt::Display for PeerError {
@@ -215,6 +230,7 @@ impl fmt::Display for PeerError {
         match self {
             PeerError::Protocol(e) => fmt::Display::fmt(e, f),
             PeerError::Handshake(e) => fmt::Display::fmt(e, f),
+            PeerError::Unresponsive => f.write_str("peer did not answer a keepalive ping"),
         }
     }
 }

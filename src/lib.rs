@@ -12,16 +12,31 @@
 //! ## A server, driven over a `TcpStream`
 //!
 //! ```no_run
-//! use std::io::{Read, Write};
-//! use rfc6455::{Accept, Config, Connection, Event};
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::time::Duration;
+//! use rfc6455::{Accept, Clock, Config, Connection, Event};
 //!
 //! let listener = std::net::TcpListener::bind("127.0.0.1:9001")?;
 //! let (mut sock, _) = listener.accept()?;
+//! let clock = Clock::new();
 //! let mut conn = Connection::server(Config::default());
+//! conn.handle_timeout(clock.now());
 //! let mut buf = [0u8; 16 * 1024];
 //! while !conn.should_close_transport() {
-//!     let n = sock.read(&mut buf)?;
-//!     if n == 0 { conn.handle_eof() } else { conn.handle_input(&buf[..n]) }
+//!     // Wait for bytes, but not past the connection's next deadline.
+//!     let wait = conn.poll_timeout().map(|t| clock.until(t).max(Duration::from_millis(1)));
+//!     sock.set_read_timeout(wait)?;
+//!     let read = match sock.read(&mut buf) {
+//!         Ok(n) => Some(n),
+//!         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
+//!         Err(e) => return Err(e.into()),
+//!     };
+//!     conn.handle_timeout(clock.now());
+//!     match read {
+//!         Some(0) => conn.handle_eof(),
+//!         Some(n) => conn.handle_input(&buf[..n]),
+//!         None => {} // the deadline came first
+//!     }
 //!     while let Some(event) = conn.poll_event() {
 //!         match event {
 //!             Event::Request(_) => conn.accept(Accept::new())?,
@@ -34,7 +49,6 @@
 //!     while let Some(bytes) = conn.poll_transmit() {
 //!         sock.write_all(&bytes)?;
 //!     }
-//!     if n == 0 { break }
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -83,13 +97,14 @@
 //! ## How to drive a connection
 //!
 //! [`Connection`]'s methods come in four groups: getters, `handle_*` for
-//! input from the transport, commands from the application, and
-//! `#[must_use] poll_*` for what the caller must do next. After every input
-//! or command, drain [`Connection::poll_event`], then write everything
+//! input from the transport and the clock, commands from the application,
+//! and `#[must_use] poll_*` for what the caller must do next. After every
+//! input or command, drain [`Connection::poll_event`], then write everything
 //! [`Connection::poll_transmit`] returns, then close the transport when
-//! [`Connection::should_close_transport`] says so. Take events before
-//! writing output: replies to events, and a close frame held back behind
-//! them, are queued while events are taken.
+//! [`Connection::should_close_transport`] says so; then wait for input, but
+//! not past [`Connection::poll_timeout`]. Take events before writing
+//! output: replies to events, and a close frame held back behind them, are
+//! queued while events are taken.
 //!
 //! Every connection ends with exactly one [`Event::Close`], which says who
 //! started the closing ([`Initiator`]) and whether it was clean.
@@ -123,11 +138,54 @@
 //! application's misuse is refused at once with a [`UsageError`] and
 //! changes nothing.
 //!
+//! ## Time
+//!
+//! Like quinn-proto, the connection keeps its own timers but reads no
+//! clock: time is an argument. The caller hands in an [`Instant`]
+//! (nanoseconds since an epoch of its choosing; with `std`, [`Clock`]
+//! converts from `std::time::Instant`) with
+//! [`Connection::handle_timeout`] whenever it wakes up, before handing in
+//! what it read, and sleeps no later than [`Connection::poll_timeout`].
+//! Input and commands happen at the latest instant handed in, so events and
+//! output depend only on the input and the instants, never on when the
+//! caller asks. No timer fires unless time is handed in; an instant handed
+//! in late runs each due timer once. Each timer is a [`Config`] field, and
+//! `None` switches it off:
+//!
+//! - `handshake_timeout` (10 s), from the connection's creation to the end
+//!   of the handshake: a server still reading the request answers 408 and
+//!   closes; a client still waiting for the response fails with 1006. Both
+//!   report [`HandshakeError::Timeout`]. A server's timer stops once the
+//!   request is complete (the application decides in its own time).
+//! - `ping_interval` (30 s): after this long with no bytes received while
+//!   OPEN, a ping is sent (no event).
+//! - `pong_timeout` (30 s): if no bytes at all arrive this long after that
+//!   ping (any frame counts, not only the pong, which may be queued behind
+//!   a long message), the connection fails with
+//!   [`PeerError::Unresponsive`], code 1006, `clean: false`; no close
+//!   frame is sent and queued output is dropped: the transport is to be
+//!   closed at once.
+//! - `close_timeout` (10 s): after our close frame, if the peer's does not
+//!   come, the `Close` event is 1006, not clean, and
+//!   `should_close_transport` becomes true; a client that completed the
+//!   closing handshake waits this long for the server's TCP close (§7.1.1).
+//! - `message_timeout` (off): a data message still arriving this long after
+//!   its first frame header fails with 1008
+//!   ([`ProtocolError::MessageTimeout`]).
+//!
+//! `poll_timeout` changes when the state changes (open, closing, closed:
+//! every timer stops at `Close`, except a client's wait for the TCP
+//! close), when bytes arrive (keepalive restarts), when a data message
+//! starts or ends, and when a timer fires. It is never earlier than the
+//! latest instant handed in. Before the first instant it is
+//! [`Instant::ZERO`] if a timer is running: timers started before the
+//! clock is known run from the first instant handed in.
+//!
 //! ## Features
 //!
 //! - `std` (default): `OsEntropy`, backed by the operating system's
-//!   generator, and `std::error::Error` impls. Without it the crate is
-//!   `no_std` + `alloc`.
+//!   generator, `Clock`, from `std::time::Instant` to [`Instant`], and
+//!   `std::error::Error` impls. Without it the crate is `no_std` + `alloc`.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -149,6 +207,7 @@ mod event;
 mod frame;
 mod handshake;
 mod mask;
+mod time;
 mod utf8;
 
 #[cfg(doctest)]
@@ -167,4 +226,7 @@ pub use handshake::{
     Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key, check_request,
 };
 pub use mask::{apply_mask, apply_mask_naive};
+#[cfg(feature = "std")]
+pub use time::Clock;
+pub use time::Instant;
 pub use utf8::{Utf8Error, Utf8Validator};

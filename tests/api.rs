@@ -221,9 +221,12 @@ fn abort_in_every_later_state() {
         !c.should_close_transport(),
         "a client waits for the server's TCP close"
     );
+    c.handle_timeout(rfc6455::Instant::from_secs(1));
+    assert!(c.poll_timeout().is_some(), "the close timer waits for TCP");
     c.abort();
     assert!(c.should_close_transport());
     assert!(c.poll_event().is_none());
+    assert_eq!(c.poll_timeout(), None, "abort stops every timer");
 }
 
 /// An upgrade done elsewhere: a server needs no entropy, and the protocol
@@ -392,13 +395,18 @@ fn a_bare_cr_before_the_first_line_is_refused() {
     c.handle_input(format!("\n\r{}", ok_101(&accept)).as_bytes());
     assert_eq!(
         drain(&mut c),
-        ["error Handshake(Malformed)", "close 1006 \"\" Library clean=false"]
+        [
+            "error Handshake(Malformed)",
+            "close 1006 \"\" Library clean=false"
+        ]
     );
     let mut s = server();
     s.handle_input(format!("\n\r{REQUEST}").as_bytes());
     assert!(matches!(
         s.poll_event(),
-        Some(Event::Error(PeerError::Handshake(HandshakeError::Malformed)))
+        Some(Event::Error(PeerError::Handshake(
+            HandshakeError::Malformed
+        )))
     ));
     // A real empty line (LF or CRLF) is still skipped.
     let (mut c, accept) = client();

@@ -7,11 +7,24 @@
 //! bytes, each side receives exactly what the other sent (a prefix of it
 //! if a transport was cut short), and a completed closing handshake is
 //! clean on both sides.
+//!
+//! Time passes too (issue 13): every timer is on, with deadlines of a few
+//! milliseconds, and `Advance` hands a virtual clock to one side or both.
+//! Invariants: no timer fires early (handing in an instant before
+//! `poll_timeout` changes nothing); nothing fires after the `Close` event
+//! (no event, no output); `poll_timeout` is never before the latest instant
+//! handed in while the connection is open, and after `handle_timeout(now)`
+//! it is past `now`. A timer that ends a connection only relaxes the checks
+//! a cut transport relaxes, and its error must be a timeout.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use rfc6455::{CloseCode, Config, MessageKind, PeerError, State};
+use std::time::Duration;
+
+use rfc6455::{
+    CloseCode, Config, HandshakeError, Instant, MessageKind, PeerError, ProtocolError, State,
+};
 use rfc6455_fuzz::*;
 
 #[derive(Arbitrary, Debug)]
@@ -64,6 +77,18 @@ enum Op {
         client: bool,
         len: u8,
     },
+    /// Time passes: `step` × 100 µs; handed to both sides (`who` 0), the
+    /// client (1) or the server (2).
+    Advance {
+        who: u8,
+        step: u8,
+    },
+    /// Time jumps to one side's next deadline, or to one nanosecond
+    /// before it (unless the clock is already past that).
+    AtDeadline {
+        client: bool,
+        early: bool,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -75,7 +100,45 @@ struct Input {
     lend: bool,
     echo_client: bool,
     echo_server: bool,
+    /// Handshake, ping, pong, close and message timeouts, × 200 µs; 0 off.
+    timeouts: [u8; 5],
     ops: Vec<Op>,
+}
+
+/// The epoch of the virtual clock, far from zero.
+const T0: u64 = 1 << 40;
+
+/// Hands `now` to one side and checks the timer invariants. Returns
+/// whether a timer ended the connection or its transport.
+fn tick(side: &mut Side, now: Instant) -> bool {
+    side.pump();
+    let due = side.conn.poll_timeout();
+    let state = side.conn.state();
+    let buffered = side.conn.buffered_amount();
+    let close_transport = side.conn.should_close_transport();
+    let closed_before = side.rec.seen_close;
+    side.conn.handle_timeout(now);
+    if due.is_none_or(|d| now < d) {
+        assert!(side.conn.poll_event().is_none(), "a timer fired early");
+        assert_eq!(side.conn.buffered_amount(), buffered, "a timer sent early");
+        assert_eq!(side.conn.state(), state, "a timer fired early");
+        assert_eq!(side.conn.should_close_transport(), close_transport);
+    }
+    if closed_before {
+        assert!(
+            side.conn.poll_event().is_none(),
+            "a timer fired after Close"
+        );
+        assert_eq!(side.conn.buffered_amount(), 0, "a timer sent after Close");
+    }
+    if let Some(d) = side.conn.poll_timeout() {
+        assert!(
+            d > now,
+            "poll_timeout {d:?} not past the time handed in {now:?}"
+        );
+    }
+    side.pump();
+    side.conn.state() != state || side.conn.should_close_transport() != close_transport
 }
 
 /// What one side's application has under way (its whole messages are in
@@ -88,22 +151,34 @@ struct Sent {
     closed: bool,
 }
 
-fn config(streaming: bool, small_output: bool) -> Config {
+fn config(streaming: bool, small_output: bool, timeouts: [u8; 5]) -> Config {
     let mut c = Config::default();
     c.streaming = streaming;
     if small_output {
         c.max_pending_output = 4096;
     }
+    let [handshake, ping, pong, close, message] =
+        timeouts.map(|t| (t > 0).then(|| Duration::from_micros(u64::from(t) * 200)));
+    c.handshake_timeout = handshake;
+    c.ping_interval = ping;
+    c.pong_timeout = pong;
+    c.close_timeout = close;
+    c.message_timeout = message;
     c
 }
 
 fuzz_target!(|input: Input| {
     let mut rng = Rng::new(input.seed);
     let mut pair = Pair::new(
-        config(input.streaming_client, input.small_output),
-        config(input.streaming_server, input.small_output),
+        config(input.streaming_client, input.small_output, input.timeouts),
+        config(input.streaming_server, input.small_output, input.timeouts),
         input.seed,
     );
+    let mut clock = T0;
+    let mut timer_ended = false;
+    for client in [true, false] {
+        timer_ended |= tick(pair.side(client), Instant::from_nanos(clock));
+    }
     pair.lend = input.lend;
     // One side at most echoes (both would echo each other for ever).
     pair.client.echo = input.echo_client && !input.echo_server;
@@ -230,6 +305,20 @@ fuzz_target!(|input: Input| {
                     assert_eq!(side.conn.state(), State::Closed, "EOF closes");
                 }
             }
+            Op::Advance { who, step } => {
+                clock += u64::from(step) * 100_000;
+                for client in [true, false] {
+                    if who % 3 == 0 || (who % 3 == 1) == client {
+                        timer_ended |= tick(pair.side(client), Instant::from_nanos(clock));
+                    }
+                }
+            }
+            Op::AtDeadline { client, early } => {
+                if let Some(d) = pair.side(client).conn.poll_timeout() {
+                    clock = clock.max(d.as_nanos() - u64::from(early));
+                    timer_ended |= tick(pair.side(client), Instant::from_nanos(clock));
+                }
+            }
             Op::LendStray { client, len } => {
                 let side = pair.side(client);
                 side.conn.input_buffer(usize::from(len)).fill(0xEE);
@@ -249,8 +338,20 @@ fuzz_target!(|input: Input| {
         }
         pair.client.check_state();
         pair.server.check_state();
+        for client in [true, false] {
+            let conn = &pair.side(client).conn;
+            if conn.state() != State::Closed {
+                let (next, now) = (conn.poll_timeout(), conn.now());
+                assert!(
+                    next.is_none() || next >= now,
+                    "poll_timeout {next:?} went back before {now:?}"
+                );
+            }
+        }
     }
     pair.finish();
+    // A timer may end a connection as a cut transport does.
+    let eof_used = eof_used || timer_ended;
 
     if !injected {
         for (receiver, sender) in [(&pair.server, &pair.client), (&pair.client, &pair.server)] {
@@ -264,8 +365,16 @@ fuzz_target!(|input: Input| {
             // Only a cut transport may fail a connection without hostile input.
             let eof = Some(PeerError::Handshake(rfc6455::HandshakeError::Eof));
             let err = receiver.rec.error();
+            let timeout = matches!(
+                err,
+                Some(
+                    PeerError::Unresponsive
+                        | PeerError::Handshake(HandshakeError::Timeout)
+                        | PeerError::Protocol(ProtocolError::MessageTimeout)
+                )
+            );
             assert!(
-                err.is_none() || (eof_used && err == eof),
+                err.is_none() || (eof_used && err == eof) || (timer_ended && timeout),
                 "an error without hostile input: {:?}",
                 receiver.rec.recs
             );

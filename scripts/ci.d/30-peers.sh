@@ -5,7 +5,13 @@
 #   2. our client (tests/real_peers.rs) against `websockets` and `ws` servers;
 #   3. the client example against both servers, the push example against a
 #      `websockets` client (tests/peers/examples_check.py);
-#   4. headless Chromium against the chat example (tests/peers/chat_browser.js).
+#   4. headless Chromium against the chat example (tests/peers/chat_browser.js);
+#   5. the timers (tests/peers/timers_check.py): echo_server, tokio_echo and
+#      chat drop a `websockets` client that stops answering pings, and a raw
+#      socket gone silent, within ping-interval + pong-timeout; echo_server
+#      cuts off a half-sent request at the handshake timeout while serving
+#      another client; the client example gives up on a server that never
+#      closes TCP after the closing handshake, within its close timeout.
 # Installs what it needs. Every process is bounded by `timeout` and the
 # servers are killed by PID on exit. Runs every check, then fails if any did.
 set -euo pipefail
@@ -135,6 +141,24 @@ check "websockets -> push example" 60 "$PY" tests/peers/examples_check.py push "
 start chat "$ex/chat" 127.0.0.1:0
 url=$(first_line chat 's/^chat on //p')
 check "chromium -> chat example" 70 node tests/peers/chat_browser.js "$url"
+
+# ---- 5. timers (1 s ping interval, 1 s pong timeout, 2 s handshake timeout)
+port=$(free_port)
+start echo_timers "$ex/echo_server" "127.0.0.1:$port" --ping-interval 1 --pong-timeout 1 \
+  --handshake-timeout 2
+wait_port "$port"
+check "dead peers dropped by echo_server" 30 "$PY" tests/peers/timers_check.py dead-peer \
+  "ws://127.0.0.1:$port/" 1 1
+check "half-sent request cut off by echo_server" 30 "$PY" tests/peers/timers_check.py \
+  half-request "ws://127.0.0.1:$port/" 2
+start tokio_timers "$ex/tokio_echo" 127.0.0.1:0 --ping-interval 1 --pong-timeout 1
+url=$(first_line tokio_timers 's/^echo server on //p')
+check "dead peers dropped by tokio_echo" 30 "$PY" tests/peers/timers_check.py dead-peer "$url" 1 1
+start chat_timers "$ex/chat" 127.0.0.1:0 --ping-interval 1 --pong-timeout 1
+url=$(first_line chat_timers 's/^chat on //p')
+check "dead peers dropped by chat" 30 "$PY" tests/peers/timers_check.py dead-peer "${url}chat" 1 1
+check "client example gives up on a server that never closes TCP" 30 "$PY" \
+  tests/peers/timers_check.py client-close "$ex/client" 1
 
 echo "=== peers"
 printf '%s\n' "${summary[@]}"

@@ -2,6 +2,7 @@
 
 mod recv;
 mod send;
+mod timers;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -16,6 +17,7 @@ use crate::handshake::{
     Accept, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response, ResponseCheck,
     parse_request, write_reject,
 };
+use crate::time::Timers;
 use recv::RecvState;
 use send::SendState;
 
@@ -90,18 +92,22 @@ enum Phase {
 ///   [`should_close_transport`](Self::should_close_transport), ...
 /// - input from the transport: [`handle_input`](Self::handle_input) with the
 ///   bytes read, [`handle_eof`](Self::handle_eof) when the peer stops sending;
+///   and from the clock: [`handle_timeout`](Self::handle_timeout);
 /// - commands from the application: [`accept`](Self::accept),
 ///   [`reject`](Self::reject), [`send_text`](Self::send_text),
 ///   [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment),
 ///   [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close);
-/// - what the caller must do next: [`poll_event`](Self::poll_event) and
-///   [`poll_transmit`](Self::poll_transmit).
+/// - what the caller must do next: [`poll_event`](Self::poll_event),
+///   [`poll_transmit`](Self::poll_transmit), and when to wake it:
+///   [`poll_timeout`](Self::poll_timeout).
 ///
 /// After handing in input or issuing commands, the caller MUST drain
 /// `poll_event` until it returns `None`, then write every buffer
 /// `poll_transmit` returns, in order, then close the transport if
-/// `should_close_transport` says so. Events and output never depend on how
-/// the input was split into calls.
+/// `should_close_transport` says so, then wait for input no later than
+/// `poll_timeout`. Events and output never depend on how the input was
+/// split into calls, nor on when the caller asks: only on the input and
+/// the instants handed to `handle_timeout`.
 ///
 /// The order matters: replies to events (an echo, and the close frame
 /// that answers the peer's, which waits behind the events queued before
@@ -133,7 +139,6 @@ pub struct Connection {
     /// without a copy (`send_binary_bytes`, `send_text_bytes`) and the
     /// bytes that preceded them.
     queued: VecDeque<Bytes>,
-    queued_len: usize,
     out: BytesMut,
     events: VecDeque<Event>,
     rx: RecvState,
@@ -153,6 +158,8 @@ pub struct Connection {
     close_transport: bool,
     /// How many bytes at the end of `inbuf` are lent by `input_buffer`.
     lent: Option<usize>,
+    /// Every deadline, and the latest instant handed in (`timers.rs`).
+    timers: Timers,
 }
 
 impl core::fmt::Debug for Connection {
@@ -174,7 +181,6 @@ impl Connection {
             phase,
             inbuf: BytesMut::new(),
             queued: VecDeque::new(),
-            queued_len: 0,
             out: BytesMut::new(),
             events: VecDeque::new(),
             rx: RecvState::default(),
@@ -188,13 +194,16 @@ impl Connection {
             eof: false,
             close_transport: false,
             lent: None,
+            timers: Timers::default(),
         }
     }
 
     /// A server connection, waiting for the client's opening handshake.
     pub fn server(config: Config) -> Self {
         let phase = Phase::ServerHandshake(HeadScanner::default());
-        Connection::new(Role::Server, config, Box::new(NoEntropy), phase)
+        let mut conn = Connection::new(Role::Server, config, Box::new(NoEntropy), phase);
+        conn.timers_on_create();
+        conn
     }
 
     /// A client connection. The opening handshake is queued for
@@ -207,6 +216,7 @@ impl Connection {
         let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Closed);
         let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
         conn.phase = Phase::ClientHandshake(hs, HeadScanner::default());
+        conn.timers_on_create();
         Ok(conn)
     }
 
@@ -216,13 +226,17 @@ impl Connection {
     /// CONNECT). A server never masks, so it needs no entropy. Record a
     /// subprotocol agreed on there with [`with_protocol`](Self::with_protocol).
     pub fn open_server(config: Config) -> Self {
-        Connection::new(Role::Server, config, Box::new(NoEntropy), Phase::Open)
+        let mut conn = Connection::new(Role::Server, config, Box::new(NoEntropy), Phase::Open);
+        conn.timers_on_create();
+        conn
     }
 
     /// A client connection that starts OPEN, for clients that did the
     /// upgrade elsewhere. `entropy` supplies the masks.
     pub fn open_client(config: Config, entropy: impl Entropy + Send + 'static) -> Self {
-        Connection::new(Role::Client, config, Box::new(entropy), Phase::Open)
+        let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Open);
+        conn.timers_on_create();
+        conn
     }
 
     /// Records the subprotocol agreed on during an upgrade done elsewhere,
@@ -290,7 +304,7 @@ impl Connection {
     /// How many bytes are queued for `poll_transmit`, like the browser's
     /// `bufferedAmount`.
     pub fn buffered_amount(&self) -> usize {
-        self.queued_len
+        self.queued.iter().map(Bytes::len).sum::<usize>()
             + self.out.len()
             + self
                 .pending_pongs
@@ -303,9 +317,11 @@ impl Connection {
     /// closed and all output has been taken. A server closes the TCP
     /// connection first after a clean close (§7.1.1: "the server MUST close
     /// the underlying TCP connection immediately"); a client waits for the
-    /// server to close it (reported by `handle_eof`), and MAY give up after
-    /// a timeout of its choosing ([`abort`](Self::abort) makes this true at
-    /// once).
+    /// server to close it (reported by `handle_eof`), for at most
+    /// `Config::close_timeout` once time is handed in, or until
+    /// [`abort`](Self::abort), which makes this true at once. A timer that
+    /// gives up on the peer (dead peer, unanswered close) drops queued
+    /// output, so this is true at once then too.
     ///
     /// Closing TCP without losing the last frames: write everything
     /// `poll_transmit` returned, then shut down the write half
@@ -332,6 +348,9 @@ impl Connection {
             return;
         }
         self.drop_lent();
+        if !data.is_empty() {
+            self.timers_on_bytes();
+        }
         self.inbuf.extend_from_slice(data);
         self.process();
     }
@@ -382,6 +401,9 @@ impl Connection {
             return;
         }
         self.inbuf.truncate(start + n.min(len));
+        if n > 0 {
+            self.timers_on_bytes();
+        }
         self.process();
     }
 
@@ -397,6 +419,7 @@ impl Connection {
     pub fn handle_eof(&mut self) {
         self.drop_lent();
         self.eof = true;
+        self.timers_on_eof();
         match core::mem::replace(&mut self.phase, Phase::Open) {
             Phase::Closed => self.phase = Phase::Closed,
             Phase::ClientRejectBody { head, status, .. } => {
@@ -431,6 +454,7 @@ impl Connection {
                         let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
                         match parse_request(head, &self.config) {
                             Ok(req) => {
+                                self.timers_on_request();
                                 self.events.push_back(Event::Request(req.clone()));
                                 self.phase = Phase::ServerDecision(req);
                             }
@@ -458,6 +482,7 @@ impl Connection {
                                 extensions,
                             }));
                             self.phase = Phase::Open;
+                            self.timers_on_open();
                         }
                         Ok(ResponseCheck::Rejected {
                             status,
@@ -516,6 +541,7 @@ impl Connection {
         if self.role == Role::Server || !clean {
             self.close_transport = true;
         }
+        self.timers_on_finish(clean);
         let initiator = self.initiator.unwrap_or(Initiator::Remote);
         self.events.push_back(Event::Close(Close {
             code,
@@ -546,6 +572,7 @@ impl Connection {
             extensions: None,
         }));
         self.phase = Phase::Open;
+        self.timers_on_open();
         self.process();
         Ok(())
     }
@@ -590,16 +617,12 @@ impl Connection {
     /// ```
     pub fn abort(&mut self) {
         self.drop_lent();
-        self.out.clear();
-        self.queued.clear();
-        self.queued_len = 0;
-        self.pending_pongs.clear();
-        self.deferred_close = None;
-        self.close_transport = true;
+        self.give_up_transport();
         if !self.input_closed() {
             self.initiator.get_or_insert(Initiator::Local);
             self.finish(CloseCode::ABNORMAL, String::new(), false);
         }
+        self.timers.stop_all();
     }
 
     // ---- output ----
@@ -625,7 +648,6 @@ impl Connection {
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         self.flush_pongs();
         if let Some(b) = self.queued.pop_front() {
-            self.queued_len -= b.len();
             return Some(b);
         }
         if self.out.is_empty() {

@@ -45,6 +45,11 @@ impl From<HeaderError> for ProtocolError {
 }
 
 impl RecvState {
+    /// Whether a data message is under way.
+    pub(super) fn in_message(&self) -> bool {
+        self.message.is_some()
+    }
+
     /// Checks a new frame's header against the rules and the limits, before
     /// any of its payload is read: nothing is reserved for a declared length.
     fn begin(&mut self, h: FrameHeader, role: Role, config: &Config) -> Result<(), ProtocolError> {
@@ -144,6 +149,9 @@ impl Connection {
             Status::Complete(h, n) => {
                 self.inbuf.advance(n);
                 self.rx.begin(h, self.role, &self.config)?;
+                if !h.opcode.is_control() && h.opcode != Opcode::CONTINUATION {
+                    self.timers_on_message_start();
+                }
                 Ok(true)
             }
         }
@@ -263,6 +271,7 @@ impl Connection {
         self.rx.frame = None;
         if h.fin {
             self.rx.message = None;
+            self.timers_on_message_end();
         }
         Ok(true)
     }

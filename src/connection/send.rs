@@ -90,7 +90,7 @@ impl Connection {
     }
 
     /// Appends one frame to the output queue, after any pongs still owed.
-    fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
+    pub(super) fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
         self.flush_pongs();
         self.encode_frame(fin, opcode, payload);
     }
@@ -144,7 +144,6 @@ impl Connection {
         self.flush_pongs();
         self.encode_header(fin, opcode, payload.len(), 0);
         let ahead = self.out.split().freeze();
-        self.queued_len += ahead.len() + payload.len();
         self.queued.push_back(ahead);
         self.queued.push_back(payload);
     }
@@ -325,6 +324,7 @@ impl Connection {
         self.initiator = Some(Initiator::Local);
         let close = DeferredClose::new(0, Some(code), reason.as_bytes());
         self.close_sent = true;
+        self.timers_on_close_sent();
         self.write_frame(true, Opcode::CLOSE, close.payload());
         Ok(())
     }
