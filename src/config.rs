@@ -140,6 +140,16 @@ setters! {
     streaming: bool;
     /// Sets [`Config::allow_plain_http`](#structfield.allow_plain_http).
     allow_plain_http: bool;
+    /// Sets [`Config::handshake_timeout`](#structfield.handshake_timeout).
+    handshake_timeout: Option<Duration>;
+    /// Sets [`Config::ping_interval`](#structfield.ping_interval).
+    ping_interval: Option<Duration>;
+    /// Sets [`Config::pong_timeout`](#structfield.pong_timeout).
+    pong_timeout: Option<Duration>;
+    /// Sets [`Config::close_timeout`](#structfield.close_timeout).
+    close_timeout: Option<Duration>;
+    /// Sets [`Config::message_timeout`](#structfield.message_timeout).
+    message_timeout: Option<Duration>;
 }
 
 impl Config {

@@ -29,6 +29,12 @@
 //! no read buffer of its own. Output is written as the connection hands it
 //! out; a payload sent from a shared buffer on a server is not copied.
 //!
+//! The connection's timers run on `tokio::time` (the runtime needs its time
+//! driver, as `#[tokio::main]` and `Runtime::new` provide): the opening
+//! handshake timeout, keepalive pings and dead-peer detection, the close
+//! timeout, as `Config` sets them (`Config::ping_interval`, ...). A dead
+//! peer ends the stream with an error and a `Close` (1006).
+//!
 //! [`Stream`]: futures_core::Stream
 //! [`Sink`]: futures_sink::Sink
 
@@ -36,7 +42,7 @@
 #![warn(missing_docs)]
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -45,11 +51,12 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
 
 pub use rfc6455;
 pub use rfc6455::{
-    Accept, ClientRequest, Close, CloseCode, Config, Connection, Event, Fragment, Initiator, Open,
-    PeerError, Reject, Request, Response, State, UsageError, Utf8Bytes,
+    Accept, ClientRequest, Clock, Close, CloseCode, Config, Connection, Event, Fragment, Initiator,
+    Open, PeerError, Reject, Request, Response, State, UsageError, Utf8Bytes,
 };
 
 /// How much is lent to one read. The connection keeps what the read did not
@@ -175,6 +182,10 @@ pub struct WebSocketStream<S> {
     shut_down: bool,
     /// The `Close` message has been yielded: the stream is over.
     finished: bool,
+    /// Turns `std::time::Instant` into the connection's instants.
+    clock: Clock,
+    /// Armed at the connection's next deadline while a read is pending.
+    sleep: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> fmt::Debug for WebSocketStream<S> {
@@ -254,13 +265,17 @@ impl<S> WebSocketStream<S> {
     /// Wraps a connection that runs over `io`: one that starts OPEN
     /// (`Connection::open_server`, after an upgrade done elsewhere), or
     /// one still in its handshake.
-    pub fn from_connection(io: S, conn: Connection) -> Self {
+    pub fn from_connection(io: S, mut conn: Connection) -> Self {
+        let clock = Clock::new();
+        conn.handle_timeout(clock.instant(tokio::time::Instant::now().into_std()));
         WebSocketStream {
             io,
             conn,
             writing: None,
             shut_down: false,
             finished: false,
+            clock,
+            sleep: None,
         }
     }
 
@@ -355,8 +370,46 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 }
                 return Poll::Ready(Ok(None));
             }
-            ready!(self.poll_read_in(cx))?;
+            match self.poll_read_in(cx) {
+                Poll::Ready(result) => {
+                    result?;
+                    self.conn.handle_timeout(self.now());
+                }
+                Poll::Pending => {
+                    if !ready!(self.poll_deadline(cx)) {
+                        return Poll::Pending;
+                    }
+                }
+            }
         }
+    }
+
+    /// Now, on tokio's clock (which tests may pause), as a connection instant.
+    fn now(&self) -> rfc6455::Instant {
+        self.clock.instant(tokio::time::Instant::now().into_std())
+    }
+
+    /// Waits for the connection's next deadline; `Ready(true)` once it has
+    /// come and the timers have run, `Ready(false)` if there is none.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        let Some(deadline) = self.conn.poll_timeout() else {
+            self.sleep = None;
+            return Poll::Ready(false);
+        };
+        let when = self
+            .clock
+            .to_std(deadline)
+            .unwrap_or_else(std::time::Instant::now);
+        let when = tokio::time::Instant::from_std(when);
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(when)));
+        if sleep.deadline() != when {
+            sleep.as_mut().reset(when);
+        }
+        ready!(sleep.as_mut().poll(cx));
+        self.conn.handle_timeout(self.now());
+        Poll::Ready(true)
     }
 
     async fn next_event(&mut self) -> Result<Event, Error> {

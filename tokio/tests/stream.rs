@@ -205,3 +205,44 @@ async fn split_halves_over_tcp() {
         .unwrap()
         .unwrap();
 }
+
+/// Keepalive on tokio's clock: a peer that completed the handshake and
+/// then went silent (it never answers the ping) is dropped after
+/// `ping_interval + pong_timeout`, with an error and a 1006 Close.
+#[tokio::test(start_paused = true)]
+async fn a_silent_peer_is_dropped_by_keepalive() {
+    use std::time::Duration;
+    let (mut a, b) = duplex(64 << 10);
+    let config = Config::default()
+        .ping_interval(Some(Duration::from_secs(5)))
+        .pong_timeout(Some(Duration::from_secs(3)));
+    let server = tokio::spawn(async move {
+        let start = tokio::time::Instant::now();
+        let mut ws = accept(b, config).await.unwrap();
+        let mut seen = Vec::new();
+        while let Some(msg) = ws.next().await {
+            seen.push(match msg {
+                Ok(Message::Close(c)) => format!("close {} {}", c.code.as_u16(), c.clean),
+                Ok(other) => format!("{other:?}"),
+                Err(e) => format!("error {e}"),
+            });
+        }
+        (seen, start.elapsed())
+    });
+    a.write_all(b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        .await
+        .unwrap();
+    let (seen, elapsed) = server.await.unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].starts_with("error peer:"), "{seen:?}");
+    assert_eq!(seen[1], "close 1006 false");
+    assert!(
+        elapsed >= Duration::from_secs(8) && elapsed < Duration::from_secs(9),
+        "{elapsed:?}"
+    );
+    // The silent peer got the 101 and one ping, and no close frame.
+    let mut out = Vec::new();
+    a.read_to_end(&mut out).await.unwrap();
+    let frames = &out[out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+    assert_eq!(frames, [0x89, 0]);
+}
