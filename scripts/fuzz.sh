@@ -16,9 +16,12 @@ cd "$(dirname "$0")/.."
 SECS=${1:-600}
 shift || true
 JOBS=${FUZZ_JOBS:-$(nproc)}
+# One exploration at a time: two would share fuzz/corpus/ and fuzz/logs/.
+mkdir -p fuzz/logs
+exec 9>fuzz/logs/.lock
+flock -n 9 || { echo "fuzz.sh: another exploration is running" >&2; exit 1; }
 fuzz build
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(fuzz list); fi
-mkdir -p fuzz/logs
 
 explore() {
   local t=$1
@@ -52,7 +55,7 @@ for t in "${targets[@]}"; do
     "$(fuzz_summary "$log")" "$before" "$after"
   if [ "$st" != ok ]; then
     crashed=1
-    grep -E 'panicked at|SUMMARY|Test unit written' "$log" | head -5 | sed 's/^/    /'
+    { grep -E 'panicked at|SUMMARY|Test unit written' "$log" || true; } | head -5 | sed 's/^/    /'
   fi
 done
 exit $crashed
