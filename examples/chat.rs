@@ -1,6 +1,9 @@
-//! A broadcast chat: every message goes to every connected client, prefixed
-//! with its sender's id ("[3] hello"). One port serves the page at `/` (plain
-//! HTTP, answered through `Connection::reject`) and the WebSocket at `/chat`.
+//! A broadcast chat: every message goes to every connected client, text
+//! prefixed with its sender's id ("[3] hello"), binary (an image, a file)
+//! as it came. One port serves the page at `/` (plain HTTP, answered
+//! through `Connection::reject`) and the WebSocket at `/chat`, which
+//! refuses with 403 a browser page from another origin (cross-site
+//! WebSocket hijacking, CWE-1385: the browser sends the page's `Origin`).
 //!
 //!     cargo run --example chat [ADDR] [--ping-interval S] [--pong-timeout S]
 //!
@@ -24,7 +27,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rfc6455::{Accept, Clock, Config, Connection, Event, Reject};
+use bytes::Bytes;
+use rfc6455::{Accept, Clock, Config, Connection, Event, Reject, Request};
 
 const PAGE: &str = include_str!("chat.html");
 
@@ -36,6 +40,8 @@ enum Input {
     Eof,
     /// A chat line to send it.
     Say(Arc<str>),
+    /// A binary message to send it.
+    Relay(Bytes),
 }
 
 type Clients = Arc<Mutex<HashMap<u64, Sender<Input>>>>;
@@ -116,8 +122,12 @@ fn session(
         conn.handle_timeout(clock.now());
         match input {
             Ok(Input::Bytes(bytes)) => conn.handle_input(&bytes),
+            // These fail only once we are closing.
             Ok(Input::Say(line)) => {
-                let _ = conn.send_text(&line); // fails only once we are closing
+                let _ = conn.send_text(&line);
+            }
+            Ok(Input::Relay(data)) => {
+                let _ = conn.send_binary_bytes(data);
             }
             Err(RecvTimeoutError::Timeout) => {} // a timer was due
             Ok(Input::Eof) | Err(RecvTimeoutError::Disconnected) => conn.handle_eof(),
@@ -126,6 +136,9 @@ fn session(
             match event {
                 Event::Request(req) => {
                     let answer = match (req.is_websocket(), req.path()) {
+                        (true, "/chat") if !same_origin(&req) => {
+                            conn.reject(Reject::new(403).body("cross-origin request refused\n"))
+                        }
                         (true, "/chat") => conn.accept(Accept::new()),
                         (false, "/") => conn.reject(
                             Reject::new(200)
@@ -145,6 +158,11 @@ fn session(
                         let _ = client.send(Input::Say(line.clone()));
                     }
                 }
+                Event::Binary(data) => {
+                    for client in clients.lock().unwrap().values() {
+                        let _ = client.send(Input::Relay(data.clone()));
+                    }
+                }
                 Event::Close(_) => {
                     clients.lock().unwrap().remove(&id);
                 }
@@ -156,4 +174,19 @@ fn session(
         }
     }
     Ok(())
+}
+
+/// Whether a WebSocket request may join: a browser always sends the
+/// `Origin` of the page that opened the socket (RFC 6455 §4.1, item 8;
+/// §10.2), so a page of ours comes from `http://` + our `Host`. Clients that
+/// are not browsers send no `Origin` and are let in.
+fn same_origin(req: &Request) -> bool {
+    match (req.origin(), req.host()) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => {
+            origin.strip_prefix("http://") == Some(host)
+                || origin.strip_prefix("https://") == Some(host)
+        }
+        (Some(_), None) => false,
+    }
 }

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
-use rfc6455::{ClientRequest, Clock, CloseCode, Config, Connection, Event, OsEntropy};
+use rfc6455::{ClientRequest, Clock, CloseCode, Config, Connection, Event, OsEntropy, State};
 
 const USAGE: &str = "usage: client ws://HOST:PORT/PATH [--protocol NAME]... [--close-timeout S]";
 
@@ -102,9 +102,11 @@ fn run() -> Result<ExitCode, Box<dyn Error>> {
             Some(Input::Line(line)) => conn
                 .send_text(&line)
                 .unwrap_or_else(|e| eprintln!("client: {e}")),
-            Some(Input::StdinEof) => conn
+            // Ctrl-D closes, unless the server already started closing.
+            Some(Input::StdinEof) if conn.state() == State::Open => conn
                 .close(CloseCode::NORMAL, "")
                 .unwrap_or_else(|e| eprintln!("client: {e}")),
+            Some(Input::StdinEof) => {}
         }
         while let Some(event) = conn.poll_event() {
             match event {

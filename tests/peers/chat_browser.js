@@ -150,6 +150,53 @@ async function run(baseUrl, state) {
     console.log(`INFO page B received the ${big.length}-character (${bytes}-byte UTF-8) message whole`);
   }]);
 
+  cases.push(['broadcast-binary', async () => {
+    const before = (await messages(pageB)).length;
+    await pageA.evaluate(() => window.chatSendBinary(3000));
+    try {
+      await pageB.waitForFunction(
+        (n) => [...document.querySelectorAll('#messages li')].slice(n)
+          .some((li) => li.textContent === '[binary] 3000 bytes'),
+        before, { timeout: STEP_TIMEOUT_MS });
+    } catch (e) {
+      throw new CaseFailed(`page B did not show "[binary] 3000 bytes"; it shows ${JSON.stringify((await messages(pageB)).slice(before))}`);
+    }
+    // The bytes arrive as they were sent.
+    const ok = await pageB.evaluate(() => new Promise((resolve) => {
+      const probe = new WebSocket('ws://' + location.host + '/chat');
+      probe.binaryType = 'arraybuffer';
+      probe.onopen = () => window.chatSendBinary(300);
+      probe.onmessage = (ev) => {
+        if (typeof ev.data === 'string') return;
+        const a = new Uint8Array(ev.data);
+        resolve(a.length === 300 && a.every((b, i) => b === (i & 255)));
+        probe.close();
+      };
+      setTimeout(() => resolve(false), 5000);
+    }));
+    if (!ok) throw new CaseFailed('a relayed binary message did not arrive byte for byte');
+  }]);
+
+  cases.push(['cross-origin-refused', async () => {
+    const WebSocket = require('ws');
+    const url = baseUrl.replace(/^http/, 'ws').replace(/\/?$/, '/chat');
+    const status = await new Promise((resolve) => {
+      const ws = new WebSocket(url, { origin: 'http://evil.example' });
+      ws.on('unexpected-response', (req, res) => { resolve(res.statusCode); req.destroy(); });
+      ws.on('open', () => { resolve('open'); ws.terminate(); });
+      ws.on('error', (e) => resolve(`error ${e.message}`));
+    });
+    if (status !== 403) throw new CaseFailed(`a cross-origin handshake got ${status}, not 403`);
+    // The page's own origin is let in (the pages above), and so is a client without one.
+    const own = await new Promise((resolve) => {
+      const ws = new WebSocket(url);
+      ws.on('open', () => { resolve('open'); ws.close(); });
+      ws.on('unexpected-response', (req, res) => resolve(res.statusCode));
+      ws.on('error', (e) => resolve(`error ${e.message}`));
+    });
+    if (own !== 'open') throw new CaseFailed(`a client without Origin got ${own}`);
+  }]);
+
   cases.push(['close-4000', async () => {
     await pageB.click('#close');
     await waitStatus(pageB, () => document.getElementById('status').textContent.startsWith('closed'), 'page B status "closed ..."');

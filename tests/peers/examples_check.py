@@ -41,6 +41,7 @@ class Proc:
             [binary, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
         )
@@ -72,6 +73,10 @@ class Proc:
         rest = []
         while (line := self.lines.get(timeout=STEP)) is not None:
             rest.append(line)
+        # A run that ends as expected prints no error line.
+        errors = self.p.stderr.read()
+        if errors:
+            raise AssertionError(f"error output: {errors!r}")
         return rest, status
 
     def kill(self):
@@ -110,7 +115,22 @@ def check_client(binary, base):
         finally:
             proc.kill()
 
-    for case, fn in (("client-echo-and-close", echo_and_close), ("client-rejected-403", rejected)):
+    def server_closes_first():
+        proc = Proc(binary, f"{base}/close-first")
+        try:
+            expect(proc.line(), "open protocol=-", "first line")
+            expect(proc.line(), "closed code=1000 reason=bye clean=true", "the server's close")
+            rest, status = proc.finish()  # end of input after the close: nothing more
+            expect(rest, [], "after end of input")
+            expect(status, 0, "exit status")
+        finally:
+            proc.kill()
+
+    for case, fn in (
+        ("client-echo-and-close", echo_and_close),
+        ("client-rejected-403", rejected),
+        ("client-server-closes-first", server_closes_first),
+    ):
         try:
             fn()
             report(case, True)

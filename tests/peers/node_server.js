@@ -96,6 +96,8 @@ function onConnection(ws, req, conn) {
     .map((s) => s.trim())
     .filter(Boolean);
   log({ event: 'open', conn, path: req.url, subprotocol: ws.protocol || null, offered });
+  // The path /close-first: this server starts the closing handshake at once.
+  if (req.url.split('?')[0] === '/close-first') ws.close(1000, 'bye');
 
   ws.on('message', (data, isBinary) => {
     const buf = Buffer.from(data);

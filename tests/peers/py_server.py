@@ -91,6 +91,9 @@ async def handler(ws):
     for value in ws.request.headers.get_all("Sec-WebSocket-Protocol"):
         offered += [p.strip() for p in value.split(",") if p.strip()]
     log(event="open", conn=ws.conn_id, path=ws.request.path, subprotocol=ws.subprotocol, offered=offered)
+    if path_only(ws.request.path) == "/close-first":
+        # This server starts the closing handshake at once.
+        await ws.close(1000, "bye")
     try:
         async for msg in ws:
             if isinstance(msg, str):
