@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rfc6455::{Connection, Initiator, MessageKind, PeerError, Role};
+use rfc6455::{Connection, HandshakeError, Initiator, MessageKind, PeerError, Role};
 use rfc6455_fuzz::*;
 
 const CANARY: &str = "behind the head ✓";
@@ -97,6 +97,46 @@ fn simple(head: &[u8], config: &rfc6455::Config) -> bool {
     true
 }
 
+/// `rfc6455::check_request`, over the headers of a simple head as an HTTP
+/// server would parse them, agrees with the connection: it accepts what
+/// the connection hands to the application as a WebSocket request (with
+/// the same accept key), and refuses with the same error what the
+/// connection refuses for a §4.2.1 rule.
+fn check_request_agrees(head: &[u8], first: Option<&Rec>, out: &[u8]) {
+    let line = first_line(head);
+    let method = std::str::from_utf8(line.split(|&b| b == b' ').next().unwrap_or_default())
+        .unwrap_or_default();
+    let lines = header_lines(head);
+    let headers = lines
+        .iter()
+        .map(|(k, v)| (std::str::from_utf8(k).unwrap_or_default(), &v[..]));
+    let checked = rfc6455::check_request(method, headers);
+    match first {
+        Some(Rec::Request(_)) if line.ends_with(b" HTTP/1.1") => {
+            let accept = checked.expect("check_request refused a request the server accepted");
+            let ours = [&b"Sec-WebSocket-Accept: "[..], &accept, b"\r\n"].concat();
+            assert!(
+                out.windows(ours.len()).any(|w| w == ours),
+                "accept keys differ"
+            );
+        }
+        Some(Rec::Error(PeerError::Handshake(e)))
+            if matches!(
+                e,
+                HandshakeError::Method
+                    | HandshakeError::MissingHeader(_)
+                    | HandshakeError::DuplicateHeader(_)
+                    | HandshakeError::NotUpgrade
+                    | HandshakeError::BadKey
+                    | HandshakeError::UnsupportedVersion
+            ) =>
+        {
+            assert_eq!(checked, Err(*e), "check_request and the server disagree");
+        }
+        _ => {}
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let (knobs, cuts, payload) = split_input(data);
     let config = knobs.config();
@@ -133,6 +173,12 @@ fuzz_target!(|data: &[u8]| {
         );
         std::str::from_utf8(&out[9..12]).unwrap().parse().unwrap()
     };
+    if let Some(n) = end {
+        let head = &payload[head_start(&payload[..n])..n];
+        if simple(head, &config) && !config.allow_plain_http {
+            check_request_agrees(head, rec.recs.first(), &out);
+        }
+    }
     match rec.recs.first() {
         Some(Rec::Request(head)) => {
             let n = end.expect("a request without a complete head");
