@@ -142,7 +142,7 @@
 //!
 //! Like quinn-proto, the connection keeps its own timers but reads no
 //! clock: time is an argument. The caller hands in an [`Instant`]
-//! (nanoseconds since an epoch of its choosing; with `std`, [`Clock`]
+//! (nanoseconds since an epoch of its choosing; with `std`, `Clock`
 //! converts from `std::time::Instant`) with
 //! [`Connection::handle_timeout`] whenever it wakes up, before handing in
 //! what it read, and sleeps no later than [`Connection::poll_timeout`].

@@ -11,7 +11,7 @@ use core::time::Duration;
 /// picks (process start, boot, the Unix epoch; only differences matter).
 ///
 /// It has no `std::time` dependency, so it works on a microcontroller's
-/// tick counter as well as on `std::time::Instant` (see [`Clock`] with the
+/// tick counter as well as on `std::time::Instant` (see `Clock` with the
 /// `std` feature). Arithmetic saturates: an instant never wraps, and a
 /// deadline past the end of the clock (about 584 years) is never reached.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
