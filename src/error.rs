@@ -114,11 +114,17 @@ pub enum HandshakeError {
     HeadTooLarge,
     /// The head has more headers than `Config::max_headers`.
     TooManyHeaders,
-    /// A header line is longer than `Config::max_header_line`.
+    /// A header line, or a response's status line, is longer than
+    /// `Config::max_header_line` (a server answers 431).
     LineTooLong,
+    /// A request line is longer than `Config::max_header_line`: its target
+    /// is longer than the server will parse (a server answers 414, RFC 9112
+    /// §3).
+    RequestLineTooLong,
     /// The request method is not GET (§4.2.1).
     Method,
-    /// The request is not HTTP/1.1 or higher (§4.2.1).
+    /// The request is not HTTP/1.1 or higher (§4.2.1), or a 101 response
+    /// is not HTTP/1.1: HTTP/1.0 has no protocol upgrade.
     HttpVersion,
     /// A header the handshake needs is missing; the name says which.
     MissingHeader(&'static str),
@@ -149,6 +155,7 @@ impl HandshakeError {
             HandshakeError::HeadTooLarge
             | HandshakeError::TooManyHeaders
             | HandshakeError::LineTooLong => 431,
+            HandshakeError::RequestLineTooLong => 414,
             HandshakeError::Method => 405,
             HandshakeError::HttpVersion => 505,
             HandshakeError::UnsupportedVersion => 426,
@@ -162,6 +169,7 @@ impl HandshakeError {
     pub(crate) fn body_text(self) -> &'static str {
         match self.http_status() {
             405 => "method must be GET",
+            414 => "request target too long",
             426 => "Sec-WebSocket-Version must be 13",
             431 => "request head too large",
             505 => "HTTP/1.1 required",
@@ -177,6 +185,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::HeadTooLarge => f.write_str("HTTP head too large"),
             HandshakeError::TooManyHeaders => f.write_str("too many headers"),
             HandshakeError::LineTooLong => f.write_str("header line too long"),
+            HandshakeError::RequestLineTooLong => f.write_str("request line too long"),
             HandshakeError::Method => f.write_str("method is not GET"),
             HandshakeError::HttpVersion => f.write_str("HTTP version is not 1.1"),
             HandshakeError::MissingHeader(h) => write!(f, "missing or invalid {h} header"),

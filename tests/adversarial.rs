@@ -1427,6 +1427,7 @@ fn every_error_has_a_message_of_its_own() {
         H::HeadTooLarge,
         H::TooManyHeaders,
         H::LineTooLong,
+        H::RequestLineTooLong,
         H::Method,
         H::HttpVersion,
         H::MissingHeader("Host"),

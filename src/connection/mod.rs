@@ -193,7 +193,7 @@ impl Connection {
 
     /// A server connection, waiting for the client's opening handshake.
     pub fn server(config: Config) -> Self {
-        let phase = Phase::ServerHandshake(HeadScanner::default());
+        let phase = Phase::ServerHandshake(HeadScanner::for_request());
         Connection::new(Role::Server, config, Box::new(NoEntropy), phase)
     }
 

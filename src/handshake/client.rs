@@ -319,6 +319,17 @@ impl ClientHandshake {
                 content_length,
             });
         }
+        // A 101 in HTTP/1.0 is no upgrade: HTTP/1.0 defines neither 1xx
+        // status codes ("Since HTTP/1.0 did not define any 1xx status codes,
+        // a server MUST NOT send a 1xx response to an HTTP/1.0 client", RFC
+        // 9110 §15.2) nor Upgrade ("A server that receives an Upgrade header
+        // field in an HTTP/1.0 request MUST ignore that Upgrade field", RFC
+        // 9110 §7.8). A server that answers in HTTP/1.0 did not switch
+        // protocols, whatever its status line says; RFC 6455 §4.2.2 has the
+        // server send "HTTP/1.1 101 Switching Protocols".
+        if resp.version != Some(1) {
+            return Err(HandshakeError::HttpVersion);
+        }
         // "If the response lacks an |Upgrade| header field or the |Upgrade|
         // header field contains a value that is not an ASCII case-insensitive
         // match for the value "websocket", the client MUST _Fail the
@@ -538,6 +549,11 @@ mod tests {
         assert!(matches!(
             hs.check(alloc::format!("{no_upgrade}\r\n").as_bytes(), &cfg),
             Err(HandshakeError::NotUpgrade)
+        ));
+        let http10 = ok.replace("HTTP/1.1 101", "HTTP/1.0 101");
+        assert!(matches!(
+            hs.check(alloc::format!("{http10}\r\n").as_bytes(), &cfg),
+            Err(HandshakeError::HttpVersion)
         ));
         let r = hs.check(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\n", &cfg);
         assert!(matches!(
