@@ -13,8 +13,8 @@ use crate::config::{Config, Entropy, NoEntropy};
 use crate::error::{HandshakeError, PeerError, UsageError};
 use crate::event::{Close, Event, Initiator, Open};
 use crate::handshake::{
-    Accept, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response, ResponseCheck,
-    parse_request, write_reject,
+    Accept, BodyReader, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response,
+    ResponseCheck, parse_request, write_reject,
 };
 use recv::RecvState;
 use send::SendState;
@@ -73,7 +73,7 @@ enum Phase {
     ClientRejectBody {
         head: Bytes,
         status: u16,
-        want: Option<usize>,
+        body: BodyReader,
     },
     /// Frames flow (OPEN, or CLOSING once a close frame has passed).
     Open,
@@ -399,8 +399,8 @@ impl Connection {
         self.eof = true;
         match core::mem::replace(&mut self.phase, Phase::Open) {
             Phase::Closed => self.phase = Phase::Closed,
-            Phase::ClientRejectBody { head, status, .. } => {
-                let body = self.inbuf.split().freeze();
+            Phase::ClientRejectBody { head, status, body } => {
+                let body = body.at_eof(&mut self.inbuf);
                 self.events
                     .push_back(Event::Rejected(Response { head, status, body }));
                 self.initiator = Some(Initiator::Remote);
@@ -459,23 +459,17 @@ impl Connection {
                             }));
                             self.phase = Phase::Open;
                         }
-                        Ok(ResponseCheck::Rejected {
-                            status,
-                            content_length,
-                        }) => {
-                            let want =
-                                content_length.map(|n| n.min(self.config.max_handshake_bytes));
-                            self.phase = Phase::ClientRejectBody { head, status, want };
+                        Ok(ResponseCheck::Rejected { status, body }) => {
+                            self.phase = Phase::ClientRejectBody { head, status, body };
                         }
                         Err(e) => return self.fail_handshake(e),
                     }
                 }
-                Phase::ClientRejectBody { head, status, want } => {
-                    let limit = want.unwrap_or(self.config.max_handshake_bytes);
-                    if self.inbuf.len() < limit {
+                Phase::ClientRejectBody { head, status, body } => {
+                    let max = self.config.max_handshake_bytes;
+                    let Some(body) = body.read(&mut self.inbuf, max) else {
                         return;
-                    }
-                    let body = self.inbuf.split_to(limit).freeze();
+                    };
                     let response = Response {
                         head: head.clone(),
                         status: *status,

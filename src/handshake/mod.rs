@@ -1,9 +1,11 @@
 //! The opening handshake (RFC 6455 §4): the accept key, HTTP head scanning
 //! and the header rules both sides share.
 
+mod body;
 mod client;
 mod server;
 
+pub(crate) use body::BodyReader;
 pub(crate) use client::{ClientHandshake, ResponseCheck};
 pub use client::{ClientRequest, Response};
 pub use server::{Accept, Reject, Request, check_request};
