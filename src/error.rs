@@ -146,6 +146,14 @@ pub enum HandshakeError {
     UnexpectedResponse,
     /// The transport closed before the handshake finished.
     Eof,
+    /// Server: the client sent more behind its request head, before the
+    /// application answered it, than one frame of `Config::max_frame_size`
+    /// (with its 14-byte header) or `Config::max_handshake_bytes`, whichever
+    /// is larger. "Once the client's opening handshake has been sent, the
+    /// client MUST wait for a response from the server before sending any
+    /// further data" (§4.1); what clients that send early need is kept, not
+    /// more. Answered with 400.
+    EarlyData,
 }
 
 impl HandshakeError {
@@ -204,6 +212,9 @@ impl fmt::Display for HandshakeError {
                 f.write_str("101 response is not a WebSocket upgrade")
             }
             HandshakeError::Eof => f.write_str("transport closed during the handshake"),
+            HandshakeError::EarlyData => {
+                f.write_str("too much data sent before the handshake was answered")
+            }
         }
     }
 }
@@ -261,6 +272,8 @@ pub enum UsageError {
     InvalidUrl,
     /// The HTTP status is out of range or 101.
     InvalidStatus,
+    /// The configuration breaks the rule named (see [`crate::Config::validate`]).
+    InvalidConfig(&'static str),
 }
 
 impl fmt::Display for UsageError {
@@ -279,6 +292,7 @@ impl fmt::Display for UsageError {
             UsageError::InvalidProtocol => f.write_str("invalid or unoffered subprotocol"),
             UsageError::InvalidUrl => f.write_str("invalid WebSocket URL"),
             UsageError::InvalidStatus => f.write_str("invalid HTTP status"),
+            UsageError::InvalidConfig(rule) => write!(f, "invalid configuration: {rule}"),
         }
     }
 }

@@ -1440,6 +1440,7 @@ fn every_error_has_a_message_of_its_own() {
         H::UnofferedExtension,
         H::UnexpectedResponse,
         H::Eof,
+        H::EarlyData,
     ]
     .map(|e| PeerError::Handshake(e).to_string());
     let usage = [
@@ -1456,6 +1457,7 @@ fn every_error_has_a_message_of_its_own() {
         UsageError::InvalidProtocol,
         UsageError::InvalidUrl,
         UsageError::InvalidStatus,
+        UsageError::InvalidConfig("max_headers > 128"),
     ]
     .map(|e| e.to_string());
     let all: Vec<&String> = protocol.iter().chain(&handshake).chain(&usage).collect();

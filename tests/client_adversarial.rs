@@ -386,6 +386,7 @@ fn conflicting_content_lengths_fail_as_malformed() {
 fn rejection_body_is_cut_at_max_handshake_bytes() {
     let mut config = Config::default();
     config.max_handshake_bytes = 1024;
+    config.max_header_line = 1024;
     let c = client_with(config, offering());
     let mut input = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 1000000\r\n\r\n".to_vec();
     input.extend(vec![b'z'; 5000]);

@@ -197,3 +197,259 @@ fn http_1_0_101_error_says_why() {
     let e = PeerError::Handshake(HandshakeError::HttpVersion);
     assert_eq!(e.to_string(), "HTTP version is not 1.1");
 }
+
+// ---- configurations that make no sense ----
+
+/// Asserts that `config` breaks `rule`: `validate` names it, `client` and
+/// `try_server` refuse it (the client writes nothing), and `server` clamps
+/// it to a configuration that `validate` accepts.
+fn refused_config(config: Config, rule: &'static str) -> Config {
+    assert_eq!(config.validate(), Err(UsageError::InvalidConfig(rule)));
+    assert!(matches!(
+        Connection::try_server(config.clone()),
+        Err(UsageError::InvalidConfig(r)) if r == rule
+    ));
+    let client = Connection::client(
+        ClientRequest::new("h", "/"),
+        config.clone(),
+        Rng::entropy(1),
+    );
+    assert!(matches!(client, Err(UsageError::InvalidConfig(r)) if r == rule));
+    let clamped = Connection::server(config.clone()).config().clone();
+    assert_eq!(clamped.validate(), Ok(()));
+    for conn in [
+        Connection::open_server(config.clone()),
+        Connection::open_client(config, Rng::entropy(1)),
+    ] {
+        assert_eq!(conn.config().validate(), Ok(()));
+    }
+    clamped
+}
+
+#[test]
+fn the_presets_are_valid() {
+    assert_eq!(Config::default().validate(), Ok(()));
+    assert_eq!(Config::low_memory().validate(), Ok(()));
+    assert!(Connection::try_server(Config::default()).is_ok());
+}
+
+#[test]
+fn max_message_size_of_0_is_refused() {
+    let mut c = Config::default();
+    c.max_message_size = 0;
+    c.max_frame_size = 0;
+    let clamped = refused_config(c, "max_message_size is 0");
+    assert_eq!((clamped.max_message_size, clamped.max_frame_size), (1, 1));
+}
+
+#[test]
+fn max_frame_size_of_0_is_refused() {
+    let clamped = refused_config(Config::default().max_frame_size(0), "max_frame_size is 0");
+    assert_eq!(clamped.max_frame_size, 1);
+}
+
+#[test]
+fn max_fragments_of_0_is_refused() {
+    let clamped = refused_config(Config::default().max_fragments(0), "max_fragments is 0");
+    assert_eq!(clamped.max_fragments, 1);
+}
+
+#[test]
+fn max_handshake_bytes_of_0_is_refused() {
+    let c = Config::default().max_handshake_bytes(0).max_header_line(0);
+    let clamped = refused_config(c, "max_handshake_bytes is 0");
+    assert_eq!(
+        (clamped.max_handshake_bytes, clamped.max_header_line),
+        (1, 1)
+    );
+}
+
+#[test]
+fn max_headers_of_0_is_refused() {
+    let clamped = refused_config(Config::default().max_headers(0), "max_headers is 0");
+    assert_eq!(clamped.max_headers, 1);
+}
+
+#[test]
+fn max_header_line_of_0_is_refused() {
+    let clamped = refused_config(Config::default().max_header_line(0), "max_header_line is 0");
+    assert_eq!(clamped.max_header_line, 1);
+}
+
+#[test]
+fn max_pending_output_of_0_is_refused() {
+    let c = Config::default().max_pending_output(0);
+    let clamped = refused_config(c, "max_pending_output is 0");
+    assert_eq!(clamped.max_pending_output, 1);
+}
+
+#[test]
+fn frame_limit_above_the_message_limit_is_refused() {
+    let c = Config::default().max_frame_size((16 << 20) + 1);
+    let clamped = refused_config(c, "max_frame_size > max_message_size");
+    assert_eq!(
+        clamped.max_frame_size,
+        16 << 20,
+        "lowered to the message limit"
+    );
+    // A frame limit equal to the message limit is fine.
+    assert_eq!(
+        Config::default().max_frame_size(16 << 20).validate(),
+        Ok(())
+    );
+}
+
+#[test]
+fn more_than_128_headers_is_refused() {
+    let clamped = refused_config(Config::default().max_headers(129), "max_headers > 128");
+    assert_eq!(clamped.max_headers, 128);
+    assert_eq!(Config::default().max_headers(128).validate(), Ok(()));
+}
+
+#[test]
+fn header_line_limit_above_the_head_limit_is_refused() {
+    let c = Config::default()
+        .max_handshake_bytes(4096)
+        .max_header_line(4097);
+    let clamped = refused_config(c, "max_header_line > max_handshake_bytes");
+    assert_eq!(clamped.max_header_line, 4096);
+}
+
+#[test]
+fn lowering_the_message_limit_lowers_the_frame_limit() {
+    let c = Config::default().max_message_size(1 << 20);
+    assert_eq!((c.max_message_size, c.max_frame_size), (1 << 20, 1 << 20));
+    assert_eq!(c.validate(), Ok(()));
+    // Raising it leaves the frame limit alone.
+    let c = Config::default().max_message_size(1 << 30);
+    assert_eq!(c.max_frame_size, 16 << 20);
+}
+
+#[test]
+fn a_clamped_server_enforces_the_clamped_limit() {
+    let mut c = Config::default();
+    c.max_message_size = 10;
+    let mut s = Connection::open_server(c);
+    assert_eq!(s.config().max_frame_size, 10);
+    s.handle_input(&cframe(true, 2, &[0; 11]));
+    assert_eq!(
+        drain(&mut s),
+        [
+            "error Protocol(FrameTooBig)",
+            "close 1009 \"\" Library clean=false"
+        ]
+    );
+}
+
+#[test]
+fn invalid_config_error_names_the_rule() {
+    assert_eq!(
+        UsageError::InvalidConfig("max_headers > 128").to_string(),
+        "invalid configuration: max_headers > 128"
+    );
+}
+
+// ---- bytes behind the request while the application decides ----
+
+/// A server holding `REQUEST` for the application, with `behind` bytes
+/// delivered behind it in the same read or in a later one.
+fn waiting_server(config: Config, behind: &[u8], same_read: bool) -> Connection {
+    let mut s = Connection::server(config);
+    if same_read {
+        s.handle_input(&[REQUEST.as_bytes(), behind].concat());
+    } else {
+        s.handle_input(REQUEST.as_bytes());
+        s.handle_input(behind);
+    }
+    s
+}
+
+/// Masked binary frames of `payload` bytes each, `count` of them.
+fn frames(count: usize, payload: usize) -> Vec<u8> {
+    (0..count)
+        .flat_map(|_| cframe(true, 2, &vec![7; payload]))
+        .collect()
+}
+
+fn small_frames_config() -> Config {
+    // The bound is max(max_handshake_bytes, max_frame_size + 14) = 4096.
+    Config::default()
+        .max_message_size(1000)
+        .max_handshake_bytes(4096)
+        .max_header_line(1024)
+}
+
+#[test]
+fn early_frames_up_to_the_bound_are_kept_for_accept() {
+    // 4 frames of 1008 bytes (1000 of payload, an 8-byte masked header),
+    // then one of 64 (58 + 6): 4096 bytes, the bound exactly.
+    let mut behind = frames(4, 1000);
+    behind.extend(cframe(true, 2, &[1; 58]));
+    assert_eq!(behind.len(), 4096);
+    for same_read in [true, false] {
+        let mut s = waiting_server(small_frames_config(), &behind, same_read);
+        let events = drain(&mut s);
+        assert_eq!(events.len(), 7, "{same_read}");
+        assert_eq!(events[..2], ["request /chat", "open Some(\"chat\")"]);
+        assert_eq!(s.state(), State::Open);
+    }
+}
+
+#[test]
+fn early_data_over_the_bound_fails_with_400() {
+    let mut behind = frames(4, 1000);
+    behind.extend(cframe(true, 2, &[1; 59]));
+    assert_eq!(behind.len(), 4097);
+    for same_read in [true, false] {
+        let mut s = waiting_server(small_frames_config(), &behind, same_read);
+        let events: Vec<String> = std::iter::from_fn(|| s.poll_event())
+            .map(|e| describe(&e))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "request /chat",
+                "error Handshake(EarlyData)",
+                "close 1006 \"\" Library clean=false"
+            ]
+        );
+        assert_eq!(
+            s.accept(rfc6455::Accept::new()),
+            Err(UsageError::InvalidState)
+        );
+        let out = take_output(&mut s);
+        assert!(out.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
+        assert!(s.should_close_transport());
+    }
+}
+
+#[test]
+fn early_data_bound_stops_a_flood_while_the_application_waits() {
+    let mut s = Connection::server(Config::low_memory());
+    s.handle_input(REQUEST.as_bytes());
+    let chunk = vec![0x5a; 16 << 10];
+    let mut fed = 0;
+    while !s.is_closed() && fed < 64 << 20 {
+        s.handle_input(&chunk);
+        fed += chunk.len();
+    }
+    // low_memory: max(4 KiB, 64 KiB + 14): the fifth 16 KiB read is over.
+    assert_eq!(fed, 5 * (16 << 10));
+    let events: Vec<String> = std::iter::from_fn(|| s.poll_event())
+        .map(|e| describe(&e))
+        .collect();
+    assert_eq!(events[1], "error Handshake(EarlyData)");
+    // Later input is ignored.
+    s.handle_input(&chunk);
+    assert!(s.poll_event().is_none());
+}
+
+#[test]
+fn early_data_over_the_bound_after_the_decision_is_not_early() {
+    // Once accepted, the bytes are frames and the frame limits apply.
+    let mut s = waiting_server(small_frames_config(), b"", true);
+    assert_eq!(drain(&mut s), ["request /chat", "open Some(\"chat\")"]);
+    s.handle_input(&frames(10, 1000));
+    assert_eq!(drain(&mut s).len(), 10);
+    assert_eq!(s.state(), State::Open);
+}
