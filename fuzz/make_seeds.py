@@ -152,6 +152,7 @@ def handshake_client_seeds():
         "no_upgrade": ok.replace(b"Upgrade: websocket\r\n", b"") + b"\r\n",
         "forbidden": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope",
         "redirect_no_length": b"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\nmoved",
+        # Refused: HTTP/1.0 has no Upgrade (HandshakeError::HttpVersion).
         "http_1_0_101": ok.replace(b"HTTP/1.1", b"HTTP/1.0") + b"\r\n",
         "garbage": b"\x00\xff HTTP nonsense\r\n\r\n",
     }

@@ -2,6 +2,9 @@
 
 use core::time::Duration;
 
+use crate::error::UsageError;
+use crate::handshake::HEADER_TABLE;
+
 /// Limits and options for a [`crate::Connection`]. The defaults are safe for
 /// a server facing the open internet.
 ///
@@ -18,6 +21,32 @@ use core::time::Duration;
 /// assert_eq!(config.max_message_size, 1 << 20);
 /// assert!(config.streaming);
 /// ```
+///
+/// # Values that make no sense
+///
+/// [`Config::validate`] names the rules the limits must keep:
+///
+/// - no limit is 0 (`max_message_size`, `max_frame_size`, `max_fragments`,
+///   `max_handshake_bytes`, `max_headers`, `max_header_line`,
+///   `max_pending_output`): nothing could ever pass it;
+/// - `max_frame_size <= max_message_size`: a frame is part of a message;
+/// - `max_headers <= 128`: the parser's header table has 128 entries;
+/// - `max_header_line <= max_handshake_bytes`: a line is part of the head.
+///
+/// [`Connection::client`](crate::Connection::client) and
+/// [`Connection::try_server`](crate::Connection::try_server) refuse a
+/// configuration that breaks them with [`UsageError::InvalidConfig`];
+/// the infallible constructors ([`Connection::server`](crate::Connection::server),
+/// `open_server`, `open_client`) use [`Config::clamped`] instead, and
+/// [`Connection::config`](crate::Connection::config) shows the result.
+///
+/// ```
+/// use rfc6455::{ClientRequest, Config, Connection, UsageError};
+/// let bad = Config::default().max_frame_size(32 << 20); // above the 16 MiB message limit
+/// assert_eq!(bad.validate(), Err(UsageError::InvalidConfig("max_frame_size > max_message_size")));
+/// assert!(Connection::try_server(bad.clone()).is_err());
+/// assert_eq!(Connection::server(bad).config().max_frame_size, 16 << 20);
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Config {
@@ -33,7 +62,9 @@ pub struct Config {
     pub max_handshake_bytes: usize,
     /// The most header lines in a head. More get 431. Default 64 (at most 128).
     pub max_headers: usize,
-    /// The longest single header line. Longer get 431. Default 8 KiB.
+    /// The longest single line of a head. A longer request line gets 414
+    /// (RFC 9112 §3; it recommends accepting request lines of at least 8000
+    /// bytes), a longer header line 431. Default 8 KiB.
     pub max_header_line: usize,
     /// The most bytes the output queue may hold: a send that would go past
     /// it is refused with `UsageError::OutputFull`. Default 64 MiB.
@@ -120,8 +151,6 @@ macro_rules! setters {
 }
 
 setters! {
-    /// Sets [`Config::max_message_size`](#structfield.max_message_size).
-    max_message_size: usize;
     /// Sets [`Config::max_frame_size`](#structfield.max_frame_size).
     max_frame_size: usize;
     /// Sets [`Config::max_fragments`](#structfield.max_fragments).
@@ -159,14 +188,108 @@ impl Config {
         Config::default()
     }
 
+    /// Sets [`Config::max_message_size`](#structfield.max_message_size), and
+    /// lowers `max_frame_size` to it if it was above: a frame is part of a
+    /// message, so `Config::default().max_message_size(1 << 20)` is valid.
+    #[must_use]
+    pub fn max_message_size(mut self, value: usize) -> Self {
+        self.max_message_size = value;
+        self.max_frame_size = self.max_frame_size.min(value);
+        self
+    }
+
+    /// Checks that the limits make sense together (see the rules in the
+    /// [type's documentation](Config#values-that-make-no-sense)), naming
+    /// the first rule broken.
+    pub fn validate(&self) -> Result<(), UsageError> {
+        let zero = [
+            (self.max_message_size, "max_message_size is 0"),
+            (self.max_frame_size, "max_frame_size is 0"),
+            (self.max_fragments, "max_fragments is 0"),
+            (self.max_handshake_bytes, "max_handshake_bytes is 0"),
+            (self.max_headers, "max_headers is 0"),
+            (self.max_header_line, "max_header_line is 0"),
+            (self.max_pending_output, "max_pending_output is 0"),
+        ];
+        if let Some((_, rule)) = zero.iter().find(|(v, _)| *v == 0) {
+            return Err(UsageError::InvalidConfig(rule));
+        }
+        if self.max_frame_size > self.max_message_size {
+            return Err(UsageError::InvalidConfig(
+                "max_frame_size > max_message_size",
+            ));
+        }
+        if self.max_headers > HEADER_TABLE {
+            return Err(UsageError::InvalidConfig("max_headers > 128"));
+        }
+        if self.max_header_line > self.max_handshake_bytes {
+            return Err(UsageError::InvalidConfig(
+                "max_header_line > max_handshake_bytes",
+            ));
+        }
+        // A timer of zero would fire as soon as it starts: `None` is off.
+        if self.timeouts().contains(&Some(Duration::ZERO)) {
+            return Err(UsageError::InvalidConfig(
+                "a timeout is zero (None switches it off)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn timeouts(&self) -> [Option<Duration>; 5] {
+        [
+            self.handshake_timeout,
+            self.ping_interval,
+            self.pong_timeout,
+            self.close_timeout,
+            self.message_timeout,
+        ]
+    }
+
+    /// The nearest configuration that [`validate`](Self::validate) accepts:
+    /// a limit of 0 becomes 1, `max_frame_size` is lowered to
+    /// `max_message_size`, `max_headers` to 128 and `max_header_line` to
+    /// `max_handshake_bytes`; a timeout of zero becomes 1 ms. Limits are
+    /// only ever lowered, except from 0.
+    #[must_use]
+    pub fn clamped(mut self) -> Self {
+        for v in [
+            &mut self.max_message_size,
+            &mut self.max_frame_size,
+            &mut self.max_fragments,
+            &mut self.max_handshake_bytes,
+            &mut self.max_headers,
+            &mut self.max_header_line,
+            &mut self.max_pending_output,
+        ] {
+            *v = (*v).max(1);
+        }
+        self.max_frame_size = self.max_frame_size.min(self.max_message_size);
+        self.max_headers = self.max_headers.min(HEADER_TABLE);
+        self.max_header_line = self.max_header_line.min(self.max_handshake_bytes);
+        for t in [
+            &mut self.handshake_timeout,
+            &mut self.ping_interval,
+            &mut self.pong_timeout,
+            &mut self.close_timeout,
+            &mut self.message_timeout,
+        ] {
+            if *t == Some(Duration::ZERO) {
+                *t = Some(Duration::from_millis(1));
+            }
+        }
+        self
+    }
+
     /// A preset for small targets (microcontrollers, many idle connections
     /// on a small host): 64 KiB messages and frames, 64 fragments, 4 KiB
     /// handshake heads with at most 32 headers of 2 KiB, 256 KiB of pending
     /// output.
     ///
     /// ```
-    /// let config = rfc6455::Config::low_memory().max_message_size(16 << 10);
-    /// assert_eq!((config.max_message_size, config.max_frame_size), (16 << 10, 64 << 10));
+    /// let config = rfc6455::Config::low_memory().max_fragments(16);
+    /// assert_eq!((config.max_message_size, config.max_frame_size), (64 << 10, 64 << 10));
+    /// assert_eq!(config.validate(), Ok(()));
     /// ```
     pub fn low_memory() -> Self {
         Config {

@@ -120,11 +120,17 @@ pub enum HandshakeError {
     HeadTooLarge,
     /// The head has more headers than `Config::max_headers`.
     TooManyHeaders,
-    /// A header line is longer than `Config::max_header_line`.
+    /// A header line, or a response's status line, is longer than
+    /// `Config::max_header_line` (a server answers 431).
     LineTooLong,
+    /// A request line is longer than `Config::max_header_line`: its target
+    /// is longer than the server will parse (a server answers 414, RFC 9112
+    /// §3).
+    RequestLineTooLong,
     /// The request method is not GET (§4.2.1).
     Method,
-    /// The request is not HTTP/1.1 or higher (§4.2.1).
+    /// The request is not HTTP/1.1 or higher (§4.2.1), or a 101 response
+    /// is not HTTP/1.1: HTTP/1.0 has no protocol upgrade.
     HttpVersion,
     /// A header the handshake needs is missing; the name says which.
     MissingHeader(&'static str),
@@ -149,6 +155,14 @@ pub enum HandshakeError {
     /// The handshake did not finish within `Config::handshake_timeout`
     /// (a server answers 408).
     Timeout,
+    /// Server: the client sent more behind its request head, before the
+    /// application answered it, than one frame of `Config::max_frame_size`
+    /// (with its 14-byte header) or `Config::max_handshake_bytes`, whichever
+    /// is larger. "Once the client's opening handshake has been sent, the
+    /// client MUST wait for a response from the server before sending any
+    /// further data" (§4.1); what clients that send early need is kept, not
+    /// more. Answered with 400.
+    EarlyData,
 }
 
 impl HandshakeError {
@@ -158,6 +172,7 @@ impl HandshakeError {
             HandshakeError::HeadTooLarge
             | HandshakeError::TooManyHeaders
             | HandshakeError::LineTooLong => 431,
+            HandshakeError::RequestLineTooLong => 414,
             HandshakeError::Method => 405,
             HandshakeError::HttpVersion => 505,
             HandshakeError::UnsupportedVersion => 426,
@@ -173,6 +188,7 @@ impl HandshakeError {
         match self.http_status() {
             405 => "method must be GET",
             408 => "request not received in time",
+            414 => "request target too long",
             426 => "Sec-WebSocket-Version must be 13",
             431 => "request head too large",
             505 => "HTTP/1.1 required",
@@ -188,6 +204,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::HeadTooLarge => f.write_str("HTTP head too large"),
             HandshakeError::TooManyHeaders => f.write_str("too many headers"),
             HandshakeError::LineTooLong => f.write_str("header line too long"),
+            HandshakeError::RequestLineTooLong => f.write_str("request line too long"),
             HandshakeError::Method => f.write_str("method is not GET"),
             HandshakeError::HttpVersion => f.write_str("HTTP version is not 1.1"),
             HandshakeError::MissingHeader(h) => write!(f, "missing or invalid {h} header"),
@@ -207,6 +224,9 @@ impl fmt::Display for HandshakeError {
             }
             HandshakeError::Eof => f.write_str("transport closed during the handshake"),
             HandshakeError::Timeout => f.write_str("opening handshake timed out"),
+            HandshakeError::EarlyData => {
+                f.write_str("too much data sent before the handshake was answered")
+            }
         }
     }
 }
@@ -268,6 +288,8 @@ pub enum UsageError {
     InvalidUrl,
     /// The HTTP status is out of range or 101.
     InvalidStatus,
+    /// The configuration breaks the rule named (see [`crate::Config::validate`]).
+    InvalidConfig(&'static str),
 }
 
 impl fmt::Display for UsageError {
@@ -286,6 +308,7 @@ impl fmt::Display for UsageError {
             UsageError::InvalidProtocol => f.write_str("invalid or unoffered subprotocol"),
             UsageError::InvalidUrl => f.write_str("invalid WebSocket URL"),
             UsageError::InvalidStatus => f.write_str("invalid HTTP status"),
+            UsageError::InvalidConfig(rule) => write!(f, "invalid configuration: {rule}"),
         }
     }
 }

@@ -101,6 +101,21 @@ fn utf8_len(lead: u8) -> usize {
 mod tests {
     use super::*;
 
+    #[test]
+    fn reset_forgets_a_carried_partial_code_point() {
+        let mut v = Utf8Validator::new();
+        v.feed(b"ok \xe2\x82").unwrap();
+        assert!(!v.is_complete());
+        v.reset();
+        assert!(v.is_complete());
+        // The two carried bytes are gone: a lone continuation byte is now
+        // invalid instead of completing "€".
+        assert_eq!(v.feed(b"\xac"), Err(Utf8Error));
+        let mut kept = Utf8Validator::new();
+        kept.feed(b"\xe2\x82").unwrap();
+        assert_eq!(kept.feed(b"\xac"), Ok(()));
+    }
+
     fn chunked(data: &[u8], cuts: &[usize]) -> Result<bool, Utf8Error> {
         let mut v = Utf8Validator::new();
         let mut start = 0;

@@ -1416,6 +1416,7 @@ fn every_error_has_a_message_of_its_own() {
         H::HeadTooLarge,
         H::TooManyHeaders,
         H::LineTooLong,
+        H::RequestLineTooLong,
         H::Method,
         H::HttpVersion,
         H::MissingHeader("Host"),
@@ -1428,6 +1429,7 @@ fn every_error_has_a_message_of_its_own() {
         H::UnofferedExtension,
         H::UnexpectedResponse,
         H::Eof,
+        H::EarlyData,
     ]
     .map(|e| PeerError::Handshake(e).to_string());
     let usage = [
@@ -1444,6 +1446,7 @@ fn every_error_has_a_message_of_its_own() {
         UsageError::InvalidProtocol,
         UsageError::InvalidUrl,
         UsageError::InvalidStatus,
+        UsageError::InvalidConfig("max_headers > 128"),
     ]
     .map(|e| e.to_string());
     let all: Vec<&String> = protocol.iter().chain(&handshake).chain(&usage).collect();

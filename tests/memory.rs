@@ -697,18 +697,19 @@ fn idle_connection_bytes() -> (usize, i64) {
     (std::mem::size_of::<Connection>(), heap)
 }
 
-/// The idle figure (x86_64), asserted so that growth is noticed: 768
+/// The idle figure (x86_64), asserted so that growth is noticed: 784
 /// bytes inline and 824 of heap (the empty queues' first allocations).
 /// Before the timers it was 608 inline: the timer table adds 48 bytes (five
 /// deadlines and the clock), `Config`'s five `Option<Duration>` 80, and the
-/// queue of payloads sent without a copy (`send_binary_bytes`) 32.
+/// queue of payloads sent without a copy (`send_binary_bytes`) 32, and
+/// the rejection-body reader in the handshake phase (chunked bodies) 16.
 #[test]
 fn idle_connection_is_small() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (inline, heap) = idle_connection_bytes();
     println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
     if cfg!(target_pointer_width = "64") {
-        assert!(inline <= 768, "{inline}");
+        assert!(inline <= 784, "{inline}");
         assert!(heap <= 824, "{heap}");
     }
 }

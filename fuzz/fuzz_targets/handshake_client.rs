@@ -27,12 +27,15 @@ fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 /// Whether `head` is a 101 the client must accept: RFC 6455 §4.1, items
-/// 1-6, for a request offering "chat" and "superchat" and no extensions.
+/// 1-6, in HTTP/1.1, for a request offering "chat" and "superchat" and no
+/// extensions.
 fn valid_101(head: &[u8], accept: &[u8]) -> bool {
     let line = first_line(head);
     let mut parts = line.splitn(3, |&b| b == b' ');
-    let status_ok = parts.next().is_some_and(|v| v.starts_with(b"HTTP/1."))
-        && parts.next() == Some(&b"101"[..]);
+    // HTTP/1.1 exactly: a 101 in HTTP/1.0, which has no Upgrade, is refused
+    // (RFC 9110 §7.8, §15.2).
+    let status_ok =
+        parts.next() == Some(&b"HTTP/1.1"[..]) && parts.next() == Some(&b"101"[..]);
     let h = header_lines(head);
     let has = |n: &str, t: &str| {
         header_tokens(&h, n)

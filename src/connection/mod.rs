@@ -14,8 +14,8 @@ use crate::config::{Config, Entropy, NoEntropy};
 use crate::error::{HandshakeError, PeerError, UsageError};
 use crate::event::{Close, Event, Initiator, Open};
 use crate::handshake::{
-    Accept, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response, ResponseCheck,
-    parse_request, write_reject,
+    Accept, BodyReader, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response,
+    ResponseCheck, parse_request, write_reject,
 };
 use crate::time::Timers;
 use recv::RecvState;
@@ -75,7 +75,7 @@ enum Phase {
     ClientRejectBody {
         head: Bytes,
         status: u16,
-        want: Option<usize>,
+        body: BodyReader,
     },
     /// Frames flow (OPEN, or CLOSING once a close frame has passed).
     Open,
@@ -176,7 +176,8 @@ impl Connection {
     fn new(role: Role, config: Config, entropy: Box<dyn Entropy + Send>, phase: Phase) -> Self {
         Connection {
             role,
-            config,
+            // A no-op for a valid configuration (`Config::validate`).
+            config: config.clamped(),
             entropy,
             phase,
             inbuf: BytesMut::new(),
@@ -199,20 +200,31 @@ impl Connection {
     }
 
     /// A server connection, waiting for the client's opening handshake.
+    /// Limits that make no sense are clamped to the nearest valid values
+    /// ([`Config::clamped`]); [`try_server`](Self::try_server) refuses them.
     pub fn server(config: Config) -> Self {
-        let phase = Phase::ServerHandshake(HeadScanner::default());
+        let phase = Phase::ServerHandshake(HeadScanner::for_request());
         let mut conn = Connection::new(Role::Server, config, Box::new(NoEntropy), phase);
         conn.timers_on_create();
         conn
     }
 
+    /// A server connection, as [`server`](Self::server), refusing a
+    /// configuration that [`Config::validate`] refuses.
+    pub fn try_server(config: Config) -> Result<Self, UsageError> {
+        config.validate()?;
+        Ok(Connection::server(config))
+    }
+
     /// A client connection. The opening handshake is queued for
     /// `poll_transmit` at once. `entropy` supplies the key and the masks.
+    /// A configuration that [`Config::validate`] refuses is refused.
     pub fn client(
         request: ClientRequest,
         config: Config,
         entropy: impl Entropy + Send + 'static,
     ) -> Result<Self, UsageError> {
+        config.validate()?;
         let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Closed);
         let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
         conn.phase = Phase::ClientHandshake(hs, HeadScanner::default());
@@ -220,7 +232,8 @@ impl Connection {
         Ok(conn)
     }
 
-    /// A server connection that starts OPEN, for servers that did the
+    /// A server connection that starts OPEN (its configuration clamped as
+    /// in [`server`](Self::server)), for servers that did the
     /// upgrade elsewhere (an HTTP server's upgrade, checked with
     /// [`check_request`](crate::check_request), or RFC 8441 extended
     /// CONNECT). A server never masks, so it needs no entropy. Record a
@@ -231,8 +244,9 @@ impl Connection {
         conn
     }
 
-    /// A client connection that starts OPEN, for clients that did the
-    /// upgrade elsewhere. `entropy` supplies the masks.
+    /// A client connection that starts OPEN (its configuration clamped as
+    /// in [`server`](Self::server)), for clients that did the upgrade
+    /// elsewhere. `entropy` supplies the masks.
     pub fn open_client(config: Config, entropy: impl Entropy + Send + 'static) -> Self {
         let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Open);
         conn.timers_on_create();
@@ -422,8 +436,8 @@ impl Connection {
         self.timers_on_eof();
         match core::mem::replace(&mut self.phase, Phase::Open) {
             Phase::Closed => self.phase = Phase::Closed,
-            Phase::ClientRejectBody { head, status, .. } => {
-                let body = self.inbuf.split().freeze();
+            Phase::ClientRejectBody { head, status, body } => {
+                let body = body.at_eof(&mut self.inbuf);
                 self.events
                     .push_back(Event::Rejected(Response { head, status, body }));
                 self.initiator = Some(Initiator::Remote);
@@ -484,23 +498,17 @@ impl Connection {
                             self.phase = Phase::Open;
                             self.timers_on_open();
                         }
-                        Ok(ResponseCheck::Rejected {
-                            status,
-                            content_length,
-                        }) => {
-                            let want =
-                                content_length.map(|n| n.min(self.config.max_handshake_bytes));
-                            self.phase = Phase::ClientRejectBody { head, status, want };
+                        Ok(ResponseCheck::Rejected { status, body }) => {
+                            self.phase = Phase::ClientRejectBody { head, status, body };
                         }
                         Err(e) => return self.fail_handshake(e),
                     }
                 }
-                Phase::ClientRejectBody { head, status, want } => {
-                    let limit = want.unwrap_or(self.config.max_handshake_bytes);
-                    if self.inbuf.len() < limit {
+                Phase::ClientRejectBody { head, status, body } => {
+                    let max = self.config.max_handshake_bytes;
+                    let Some(body) = body.read(&mut self.inbuf, max) else {
                         return;
-                    }
-                    let body = self.inbuf.split_to(limit).freeze();
+                    };
                     let response = Response {
                         head: head.clone(),
                         status: *status,
@@ -512,7 +520,21 @@ impl Connection {
                     return self.finish(CloseCode::ABNORMAL, String::new(), false);
                 }
                 Phase::Open => return self.read_frames(),
-                Phase::ServerDecision(_) | Phase::Closed => return,
+                Phase::ServerDecision(_) => {
+                    // Bytes behind the request head wait for the
+                    // application's answer. "the client MUST wait for a
+                    // response from the server before sending any further
+                    // data" (§4.1), yet some clients send frames early:
+                    // as much is kept as one frame of the largest size
+                    // (or one head, if larger), so waiting never holds
+                    // more than reading after `accept` would. More fails
+                    // the handshake (400) instead of growing the buffer.
+                    if self.inbuf.len() > early_data_limit(&self.config) {
+                        self.refuse_request(HandshakeError::EarlyData);
+                    }
+                    return;
+                }
+                Phase::Closed => return,
             }
         }
     }
@@ -656,6 +678,16 @@ impl Connection {
             Some(self.out.split().freeze())
         }
     }
+}
+
+/// The most bytes a server keeps behind a request head while the
+/// application decides on it: `max(max_handshake_bytes, max_frame_size +
+/// MAX_HEADER_LEN)`.
+fn early_data_limit(config: &Config) -> usize {
+    let frame = config
+        .max_frame_size
+        .saturating_add(crate::frame::MAX_HEADER_LEN);
+    config.max_handshake_bytes.max(frame)
 }
 
 /// Drops empty lines before a head's first line: "a server that is expecting

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Bytes, BytesMut};
 
 use super::{
-    Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first, has_token,
-    is_safe_value, is_token, list_values, map_httparse, parse_extensions, write_headers,
+    BodyReader, Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first,
+    has_token, is_safe_value, is_token, list_values, map_httparse, parse_extensions, write_headers,
 };
 use crate::config::{Config, Entropy};
 use crate::error::{HandshakeError, UsageError};
@@ -273,11 +273,8 @@ pub(crate) enum ResponseCheck {
     /// An interim (1xx) response other than 101: skipped, the final
     /// response follows.
     Interim,
-    /// Another status; the body may follow (`Content-Length`, if given).
-    Rejected {
-        status: u16,
-        content_length: Option<usize>,
-    },
+    /// Another status; the body follows, framed as the reader says.
+    Rejected { status: u16, body: BodyReader },
 }
 
 impl ClientHandshake {
@@ -308,16 +305,19 @@ impl ClientHandshake {
             return Ok(ResponseCheck::Interim);
         }
         if status != 101 {
-            let content_length = match count(head, "content-length") {
-                0 => None,
-                _ => first(head, "content-length")
-                    .and_then(|v| core::str::from_utf8(v).ok())
-                    .and_then(|v| v.parse::<usize>().ok()),
-            };
-            return Ok(ResponseCheck::Rejected {
-                status,
-                content_length,
-            });
+            let body = BodyReader::new(status, head)?;
+            return Ok(ResponseCheck::Rejected { status, body });
+        }
+        // A 101 in HTTP/1.0 is no upgrade: HTTP/1.0 defines neither 1xx
+        // status codes ("Since HTTP/1.0 did not define any 1xx status codes,
+        // a server MUST NOT send a 1xx response to an HTTP/1.0 client", RFC
+        // 9110 §15.2) nor Upgrade ("A server that receives an Upgrade header
+        // field in an HTTP/1.0 request MUST ignore that Upgrade field", RFC
+        // 9110 §7.8). A server that answers in HTTP/1.0 did not switch
+        // protocols, whatever its status line says; RFC 6455 §4.2.2 has the
+        // server send "HTTP/1.1 101 Switching Protocols".
+        if resp.version != Some(1) {
+            return Err(HandshakeError::HttpVersion);
         }
         // "If the response lacks an |Upgrade| header field or the |Upgrade|
         // header field contains a value that is not an ASCII case-insensitive
@@ -367,6 +367,16 @@ impl ClientHandshake {
         }) {
             return Err(HandshakeError::UnofferedExtension);
         }
+        // An extension accepted twice: the second use was not offered (a
+        // client may offer one extension several times, with alternative
+        // parameters, and the server picks one of them, §9.1).
+        if exts.iter().enumerate().any(|(i, e)| {
+            exts[..i]
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case(&e.name))
+        }) {
+            return Err(HandshakeError::UnofferedExtension);
+        }
         let extensions = (!exts.is_empty()).then(|| {
             Headers::new(head)
                 .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
@@ -406,8 +416,14 @@ impl Response {
         Headers::new(&self.head)
     }
 
-    /// The body: `Content-Length` bytes, or what arrived before the
-    /// transport closed, at most `Config::max_handshake_bytes`.
+    /// The body, framed as RFC 9112 §6.3 says: none for 204 and 304, the
+    /// decoded chunks of a chunked body (up to the last chunk, or up to a
+    /// malformed one), `Content-Length` bytes, or else what arrived before
+    /// the transport closed. At most `Config::max_handshake_bytes` bytes of
+    /// input are read for it; a body cut short by the limit or by the
+    /// transport's end is reported as far as it arrived. A response with an
+    /// invalid `Content-Length` is not reported: it fails the handshake
+    /// with [`HandshakeError::Malformed`](crate::HandshakeError::Malformed).
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -539,13 +555,20 @@ mod tests {
             hs.check(alloc::format!("{no_upgrade}\r\n").as_bytes(), &cfg),
             Err(HandshakeError::NotUpgrade)
         ));
-        let r = hs.check(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\n", &cfg);
+        let http10 = ok.replace("HTTP/1.1 101", "HTTP/1.0 101");
         assert!(matches!(
-            r,
-            Ok(ResponseCheck::Rejected {
-                status: 403,
-                content_length: Some(5)
-            })
+            hs.check(alloc::format!("{http10}\r\n").as_bytes(), &cfg),
+            Err(HandshakeError::HttpVersion)
         ));
+        let r = hs.check(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\n", &cfg);
+        let Ok(ResponseCheck::Rejected {
+            status: 403,
+            mut body,
+        }) = r
+        else {
+            panic!("not a rejection")
+        };
+        let mut input = BytesMut::from(&b"nope!more"[..]);
+        assert_eq!(body.read(&mut input, 100).as_deref(), Some(&b"nope!"[..]));
     }
 }

@@ -1,9 +1,11 @@
 //! The opening handshake (RFC 6455 §4): the accept key, HTTP head scanning
 //! and the header rules both sides share.
 
+mod body;
 mod client;
 mod server;
 
+pub(crate) use body::BodyReader;
 pub(crate) use client::{ClientHandshake, ResponseCheck};
 pub use client::{ClientRequest, Response};
 pub use server::{Accept, Reject, Request, check_request};
@@ -43,9 +45,36 @@ pub fn accept_key(key: &[u8]) -> [u8; 28] {
 pub(crate) struct HeadScanner {
     pos: usize,
     line_start: usize,
+    /// Whether the head is a request (read by a server), whose first line
+    /// is the request line: a request line over the limit gets 414.
+    request: bool,
+    /// Whether the start line (request or status line) is complete.
+    start_line_done: bool,
 }
 
 impl HeadScanner {
+    /// A scanner for a request head, read by a server.
+    pub(crate) fn for_request() -> Self {
+        HeadScanner {
+            request: true,
+            ..HeadScanner::default()
+        }
+    }
+
+    /// The error for a line over `max_header_line`.
+    fn line_too_long(&self) -> HandshakeError {
+        // "A server that receives a request-target longer than any URI it
+        // wishes to parse MUST respond with a 414 (URI Too Long) status
+        // code" (RFC 9112 §3). A request line is the method, the target and
+        // the version, so one over the limit is a target over it. Header
+        // field lines keep 431 (RFC 6585 §5).
+        if self.request && !self.start_line_done {
+            HandshakeError::RequestLineTooLong
+        } else {
+            HandshakeError::LineTooLong
+        }
+    }
+
     /// Returns the length of the head (through its empty line) once it is
     /// complete.
     pub(crate) fn scan(
@@ -63,19 +92,20 @@ impl HeadScanner {
             let line = &buf[self.line_start..nl];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.len() > config.max_header_line {
-                return Err(HandshakeError::LineTooLong);
+                return Err(self.line_too_long());
             }
             self.pos = nl + 1;
             if line.is_empty() && self.line_start > 0 {
                 return Ok(Some(self.pos));
             }
+            self.start_line_done |= !line.is_empty();
             self.line_start = self.pos;
         }
         // The unfinished line, not counting a CR whose LF has not arrived yet.
         let partial = &buf[self.line_start..self.pos];
         let partial_len = partial.len() - usize::from(partial.last() == Some(&b'\r'));
         if partial_len > config.max_header_line {
-            return Err(HandshakeError::LineTooLong);
+            return Err(self.line_too_long());
         }
         if buf.len() >= config.max_handshake_bytes {
             return Err(HandshakeError::HeadTooLarge);
@@ -379,6 +409,24 @@ mod tests {
         };
         assert_eq!(
             HeadScanner::default().scan(b"GET / HTTP/1.1\r\n", &small),
+            Err(HandshakeError::LineTooLong)
+        );
+        // A server's scanner tells the request line (414) from header
+        // lines (431), complete or not, behind a leading empty line or not.
+        assert_eq!(
+            HeadScanner::for_request().scan(b"GET / HTTP/1.1\r\n", &small),
+            Err(HandshakeError::RequestLineTooLong)
+        );
+        assert_eq!(
+            HeadScanner::for_request().scan(b"\r\nGET /aaaaaaaaa", &small),
+            Err(HandshakeError::RequestLineTooLong)
+        );
+        assert_eq!(
+            HeadScanner::for_request().scan(b"GET / H\r\nHost: abcdefgh", &small),
+            Err(HandshakeError::LineTooLong)
+        );
+        assert_eq!(
+            HeadScanner::for_request().scan(b"GET / H\r\nHost: abcdefgh\r\n", &small),
             Err(HandshakeError::LineTooLong)
         );
         small.max_header_line = 100;
