@@ -120,8 +120,9 @@ impl Client {
 
     async fn drive(&mut self) -> Result<(), String> {
         let plan = Arc::clone(&self.plan);
-        let sock = TcpStream::connect(plan.addr)
+        let sock = tokio::time::timeout_at(plan.give_up.into(), TcpStream::connect(plan.addr))
             .await
+            .map_err(|_| "connect: timed out".to_string())?
             .map_err(|e| format!("connect: {e}"))?;
         sock.set_nodelay(true).map_err(|e| e.to_string())?;
         let url = format!("ws://{}/soak/{}", plan.addr, self.id);
