@@ -13,7 +13,7 @@
 //! `--random-reads SEED` makes every socket read ask for a random number of
 //! bytes (1 to 64 KiB, a quarter of them at most 16), drawn from SEED and
 //! the client's number, so frames reach the connection split anywhere; the
-//! TCP soak (`examples/tcp_soak.rs`) runs the server this way. Without it,
+//! TCP soak (`examples/tcp_soak/`) runs the server this way. Without it,
 //! every read asks for 64 KiB.
 //!
 //! The thread never sleeps past the connection's next deadline: it reads

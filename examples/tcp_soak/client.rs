@@ -297,6 +297,9 @@ impl Client {
             if self.sending.is_some() {
                 self.send_fragment(conn)?;
             } else if stop {
+                // Close at once: echoes still on their way must arrive
+                // before the server's close frame.
+                self.stats.in_flight_at_close += self.ledger.in_flight().0 as u64;
                 conn.close(CloseCode::NORMAL, "soak done")
                     .map_err(|e| format!("close: {e}"))?;
                 self.close_sent = true;

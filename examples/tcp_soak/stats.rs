@@ -12,6 +12,8 @@ pub struct Stats {
     /// Our close (1000) answered, and then TCP closed by the server.
     pub clean: usize,
     pub unclean: usize,
+    /// Messages sent and not yet echoed when our close was sent.
+    pub in_flight_at_close: u64,
     pub messages_sent: u64,
     pub text_sent: u64,
     pub fragmented: u64,
@@ -49,6 +51,7 @@ impl Stats {
         self.opened += o.opened;
         self.clean += o.clean;
         self.unclean += o.unclean;
+        self.in_flight_at_close += o.in_flight_at_close;
         self.messages_sent += o.messages_sent;
         self.text_sent += o.text_sent;
         self.fragmented += o.fragmented;
@@ -106,8 +109,9 @@ impl Stats {
         let secs = all.as_secs_f64();
         println!(
             "connections         {} opened of {}, {} closed clean (1000 answered, then TCP \
-             closed by the server), {} unclean",
-            self.opened, self.connections, self.clean, self.unclean
+             closed by the server), {} unclean; {} messages still in flight when the closes \
+             were sent",
+            self.opened, self.connections, self.clean, self.unclean, self.in_flight_at_close
         );
         println!(
             "messages sent       {} ({} text, {} binary; {} fragmented; {} frames; {} empty, \
