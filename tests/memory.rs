@@ -706,7 +706,13 @@ fn idle_connection_bytes() -> (usize, i64) {
 #[test]
 fn idle_connection_is_small() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let (inline, heap) = idle_connection_bytes();
+    // The counter is global: the test harness's own threads may allocate
+    // while a measurement runs (printing a test's name, with --nocapture),
+    // so take the least of a few.
+    let (inline, heap) = (0..5)
+        .map(|_| idle_connection_bytes())
+        .min_by_key(|m| m.1)
+        .unwrap();
     println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
     if cfg!(target_pointer_width = "64") {
         assert!(inline <= 784, "{inline}");
