@@ -402,6 +402,30 @@ impl Connection {
         &mut self.inbuf[start..]
     }
 
+    /// Frees what the connection's empty buffers hold on to: the input
+    /// buffer's capacity (as large as the largest read lent into it), the
+    /// output buffer's, and the queues'. Call it when the connection goes
+    /// idle (a read would block), so that a server with many idle
+    /// connections does not keep a read-sized buffer for each. Buffers that
+    /// hold data are left as they are; nothing else changes.
+    pub fn shrink_to_fit(&mut self) {
+        if self.inbuf.is_empty() && self.lent.is_none() {
+            self.inbuf = BytesMut::new();
+        }
+        if self.out.is_empty() {
+            self.out = BytesMut::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        if self.queued.is_empty() {
+            self.queued = VecDeque::new();
+        }
+        if self.pending_pongs.is_empty() {
+            self.pending_pongs = VecDeque::new();
+        }
+    }
+
     /// Hands in the first `n` bytes of the slice from
     /// [`input_buffer`](Self::input_buffer), exactly as `handle_input` would.
     pub fn commit_input(&mut self, n: usize) {

@@ -26,7 +26,9 @@
 //! ```
 //!
 //! Reads go straight into the connection's input buffer: the stream keeps
-//! no read buffer of its own. Output is written as the connection hands it
+//! no read buffer of its own, and when a read would block it lets the
+//! connection free its buffers (`Connection::shrink_to_fit`), so an idle
+//! connection holds well under 1 KiB. Output is written as the connection hands it
 //! out; a payload sent from a shared buffer on a server is not copied.
 //!
 //! The connection's timers run on `tokio::time` (the runtime needs its time
@@ -343,6 +345,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             }
             Poll::Pending => {
                 self.conn.commit_input(0);
+                // Nothing to read: an idle connection keeps no read buffer.
+                self.conn.shrink_to_fit();
                 Poll::Pending
             }
         }
