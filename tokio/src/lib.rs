@@ -43,9 +43,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
+use std::io::IoSlice;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -64,6 +66,9 @@ pub use rfc6455::{
 /// How much is lent to one read. The connection keeps what the read did not
 /// fill only until the read returns.
 const READ_SIZE: usize = 16 * 1024;
+
+/// The most buffers one vectored write takes.
+const MAX_IOV: usize = 16;
 
 /// Above this many queued bytes, `poll_ready` waits for the transport.
 const WRITE_HIGH_WATER: usize = 128 * 1024;
@@ -179,7 +184,7 @@ pub struct WebSocketStream<S> {
     io: S,
     conn: Connection,
     /// Output taken from the connection and not yet fully written.
-    writing: Option<Bytes>,
+    writing: VecDeque<Bytes>,
     /// The transport's write half is shut down.
     shut_down: bool,
     /// The `Close` message has been yielded: the stream is over.
@@ -273,7 +278,7 @@ impl<S> WebSocketStream<S> {
         WebSocketStream {
             io,
             conn,
-            writing: None,
+            writing: VecDeque::new(),
             shut_down: false,
             finished: false,
             clock,
@@ -306,21 +311,45 @@ impl<S> WebSocketStream<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Writes queued output until none is left, then flushes the transport.
+    ///
+    /// The buffers the connection hands out (a frame header, then a payload
+    /// sent without a copy, ...) go out in one vectored write where the
+    /// transport supports it: written one by one, a header and its payload
+    /// would be two small writes, and Nagle's algorithm would hold the
+    /// second until the peer's delayed ACK (40 ms on Linux).
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
-            if self.writing.is_none() {
-                self.writing = self.conn.poll_transmit();
+            while self.writing.len() < MAX_IOV {
+                match self.conn.poll_transmit() {
+                    Some(b) => self.writing.push_back(b),
+                    None => break,
+                }
             }
-            let Some(buf) = &mut self.writing else {
+            if self.writing.is_empty() {
                 return Pin::new(&mut self.io).poll_flush(cx);
+            }
+            let io = Pin::new(&mut self.io);
+            let n = if io.is_write_vectored() && self.writing.len() > 1 {
+                let mut iov = [IoSlice::new(&[]); MAX_IOV];
+                for (slot, buf) in iov.iter_mut().zip(&self.writing) {
+                    *slot = IoSlice::new(buf);
+                }
+                ready!(io.poll_write_vectored(cx, &iov[..self.writing.len()]))?
+            } else {
+                ready!(io.poll_write(cx, &self.writing[0]))?
             };
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, buf))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            bytes::Buf::advance(buf, n);
-            if buf.is_empty() {
-                self.writing = None;
+            let mut n = n;
+            while n > 0 {
+                let front = &mut self.writing[0];
+                if n < front.len() {
+                    bytes::Buf::advance(front, n);
+                    break;
+                }
+                n -= front.len();
+                self.writing.pop_front();
             }
         }
     }
@@ -491,7 +520,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.conn.buffered_amount() > WRITE_HIGH_WATER {
+        let taken: usize = this.writing.iter().map(Bytes::len).sum();
+        if this.conn.buffered_amount() + taken > WRITE_HIGH_WATER {
             ready!(this.poll_write_out(cx))?;
         }
         Poll::Ready(Ok(()))

@@ -246,3 +246,70 @@ async fn a_silent_peer_is_dropped_by_keepalive() {
     let frames = &out[out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
     assert_eq!(frames, [0x89, 0]);
 }
+
+/// A transport that records every write call, and supports vectored writes.
+struct Recorder {
+    calls: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl tokio::io::AsyncRead for Recorder {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Pending
+    }
+}
+
+impl tokio::io::AsyncWrite for Recorder {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.calls.lock().unwrap().push(buf.len());
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let n = bufs.iter().map(|b| b.len()).sum();
+        self.calls.lock().unwrap().push(n);
+        std::task::Poll::Ready(Ok(n))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A large payload sent from a shared buffer comes out of the connection
+/// as its own buffer, after its frame header: both go to the transport in
+/// one vectored write, never as a small header write that Nagle's
+/// algorithm would hold back until the peer's delayed ACK.
+#[tokio::test]
+async fn a_header_and_its_payload_go_out_in_one_write() {
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let io = Recorder {
+        calls: calls.clone(),
+    };
+    let conn = rfc6455_tokio::Connection::open_server(Config::default());
+    let mut ws = rfc6455_tokio::WebSocketStream::from_connection(io, conn);
+    ws.send(Message::binary(vec![7u8; 5000])).await.unwrap();
+    ws.send(Message::text("small")).await.unwrap();
+    assert_eq!(*calls.lock().unwrap(), [4 + 5000, 2 + 5]);
+}
