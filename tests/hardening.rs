@@ -37,19 +37,7 @@ fn request_line_len(len: usize) -> usize {
 
 /// A client that sent its request, and the right accept key.
 fn client(config: Config) -> (Connection, String) {
-    let mut c = Connection::client(
-        ClientRequest::new("h", "/").protocol("chat"),
-        config,
-        Rng::entropy(5),
-    )
-    .unwrap();
-    let request = String::from_utf8(take_output(&mut c)).unwrap();
-    let key = request
-        .lines()
-        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-        .unwrap();
-    let accept = String::from_utf8(rfc6455::accept_key(key.as_bytes()).to_vec()).unwrap();
-    (c, accept)
+    started_client_with(ClientRequest::new("h", "/").protocol("chat"), config)
 }
 
 fn events_of(conn: &mut Connection) -> Vec<String> {

@@ -190,7 +190,12 @@ pub fn server() -> Connection {
 /// A client that has written its request for `req`, and the right
 /// `Sec-WebSocket-Accept` value for the key in it.
 pub fn started_client(req: ClientRequest) -> (Connection, String) {
-    let mut c = Connection::client(req, Config::default(), Rng::entropy(9)).unwrap();
+    started_client_with(req, Config::default())
+}
+
+/// `started_client` with a configuration.
+pub fn started_client_with(req: ClientRequest, config: Config) -> (Connection, String) {
+    let mut c = Connection::client(req, config, Rng::entropy(9)).unwrap();
     let request = String::from_utf8(take_output(&mut c)).unwrap();
     let key = request
         .lines()
