@@ -99,26 +99,25 @@ check() {
 }
 
 # ---- 1. third-party clients against our servers
+# both_clients NAME URL: the websockets and ws echo clients against one server.
+both_clients() {
+  check "py_client -> $1" 70 "$PY" tests/peers/py_client.py "$2"
+  check "node_client -> $1" 70 node tests/peers/node_client.js "$2"
+}
 port=$(free_port)
 start echo_server "$ex/echo_server" "127.0.0.1:$port"
 wait_port "$port"
-check "py_client -> echo_server" 70 "$PY" tests/peers/py_client.py "ws://127.0.0.1:$port/"
-check "node_client -> echo_server" 70 node tests/peers/node_client.js "ws://127.0.0.1:$port/"
+both_clients echo_server "ws://127.0.0.1:$port/"
 
 start tokio_echo "$ex/tokio_echo" 127.0.0.1:0
-url=$(first_line tokio_echo 's/^echo server on //p')
-check "py_client -> tokio_echo" 70 "$PY" tests/peers/py_client.py "$url"
-check "node_client -> tokio_echo" 70 node tests/peers/node_client.js "$url"
+both_clients tokio_echo "$(first_line tokio_echo 's/^echo server on //p')"
 
 # The rfc6455-tokio crate's 24-line echo, and the hyper upgrade example.
 start tokio_crate_echo "$ex/echo" 127.0.0.1:0
-url=$(first_line tokio_crate_echo 's/^echo server on //p')
-check "py_client -> rfc6455-tokio echo" 70 "$PY" tests/peers/py_client.py "$url"
-check "node_client -> rfc6455-tokio echo" 70 node tests/peers/node_client.js "$url"
+both_clients "rfc6455-tokio echo" "$(first_line tokio_crate_echo 's/^echo server on //p')"
 start hyper_upgrade "$ex/hyper_upgrade" 127.0.0.1:0
-url=$(first_line hyper_upgrade 's|^hyper server on http://\([^ ]*\)/ .*|ws://\1/ws|p')
-check "py_client -> hyper upgrade" 70 "$PY" tests/peers/py_client.py "$url"
-check "node_client -> hyper upgrade" 70 node tests/peers/node_client.js "$url"
+both_clients "hyper upgrade" \
+  "$(first_line hyper_upgrade 's|^hyper server on http://\([^ ]*\)/ .*|ws://\1/ws|p')"
 
 # ---- 2. our client against third-party servers
 check "real_peers (our client -> websockets, ws)" 300 env PEER_PYTHON="$PY" \
