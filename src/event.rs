@@ -112,13 +112,25 @@ pub enum MessageKind {
 pub struct Fragment {
     /// The message's type.
     pub kind: MessageKind,
-    /// The bytes. For text, a piece may end inside a code point; the
-    /// message as a whole has been checked to be UTF-8 up to here.
+    /// The bytes. A text piece is valid UTF-8 on its own: a code point
+    /// that the bytes so far leave unfinished (at most three bytes) is held
+    /// back for the next piece. See [`Fragment::text`].
     pub data: Bytes,
     /// Whether this is the message's first piece.
     pub first: bool,
     /// Whether this is the message's last piece.
     pub last: bool,
+}
+
+impl Fragment {
+    /// A text piece as a `str` (`None` for a binary piece). Each text piece
+    /// is whole code points, so it needs no bytes carried between pieces.
+    pub fn text(&self) -> Option<&str> {
+        match self.kind {
+            MessageKind::Text => core::str::from_utf8(&self.data).ok(),
+            MessageKind::Binary => None,
+        }
+    }
 }
 
 /// Bytes known to be valid UTF-8: the payload of a text message.

@@ -60,6 +60,12 @@ impl Utf8Validator {
         }
     }
 
+    /// The bytes of an unfinished code point carried from the last chunk
+    /// (at most three), which the last chunk ended with.
+    pub fn pending(&self) -> &[u8] {
+        &self.partial[..usize::from(self.partial_len)]
+    }
+
     /// Whether the bytes so far end on a code point boundary.
     pub fn is_complete(&self) -> bool {
         self.partial_len == 0
@@ -75,15 +81,47 @@ impl Utf8Validator {
 /// unfinished (but so far valid) code point; `Err(None)` if invalid.
 #[inline]
 fn validate(data: &[u8]) -> Result<(), Option<usize>> {
-    // ASCII fast path for short payloads.
-    if data.len() < 64 && data.is_ascii() {
+    if data.len() < 64 {
+        // ASCII fast path for short payloads.
+        if data.is_ascii() {
+            return Ok(());
+        }
+        return match core::str::from_utf8(data) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => Err(Some(e.valid_up_to())),
+            Err(_) => Err(None),
+        };
+    }
+    // Longer input: a SIMD validator (`simdutf8`, which picks AVX2 or SSE4.2
+    // at run time with `std`) over everything up to a code point that may be
+    // unfinished at the end, then the few bytes of that code point.
+    let cut = unfinished_tail(data);
+    if simdutf8::basic::from_utf8(&data[..cut]).is_err() {
+        return Err(None);
+    }
+    if cut == data.len() {
         return Ok(());
     }
-    match core::str::from_utf8(data) {
-        Ok(_) => Ok(()),
-        Err(e) if e.error_len().is_none() => Err(Some(e.valid_up_to())),
-        Err(_) => Err(None),
+    match core::str::from_utf8(&data[cut..]) {
+        Err(e) if e.error_len().is_none() => Err(Some(cut)),
+        _ => Err(None), // complete or invalid: either way not an unfinished prefix
     }
+}
+
+/// Where a code point that the data's last (at most three) bytes leave
+/// unfinished starts; `data.len()` if none does.
+#[inline]
+fn unfinished_tail(data: &[u8]) -> usize {
+    let len = data.len();
+    for back in 1..=3.min(len) {
+        let b = data[len - back];
+        if b & 0xC0 != 0x80 {
+            // A lead byte (or ASCII): unfinished if it needs more bytes
+            // than follow it.
+            return if utf8_len(b) > back { len - back } else { len };
+        }
+    }
+    len
 }
 
 /// The length of the sequence a lead byte starts (1 for invalid leads, which

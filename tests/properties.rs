@@ -302,6 +302,42 @@ proptest! {
         }
     }
 
+    /// In streaming mode every text piece is valid UTF-8 on its own (an
+    /// unfinished code point is held back, even across frames), and the
+    /// pieces join to the message, for any text, fragmentation and chunking.
+    #[test]
+    fn streamed_text_pieces_are_whole_code_points(
+        text in "\\PC{0,200}",
+        frame_cuts in prop::collection::vec(any::<u16>(), 0..6),
+        read_cuts in prop::collection::vec(any::<u16>(), 0..12),
+    ) {
+        let data = text.as_bytes();
+        let cuts = cuts_from(&frame_cuts, data.len());
+        let mut input = Vec::new();
+        let mut start = 0;
+        for (i, &c) in cuts.iter().chain(std::iter::once(&data.len())).enumerate() {
+            input.extend(cframe(i == cuts.len(), if i == 0 { 1 } else { 0 }, &data[start..c]));
+            start = c;
+        }
+        let mut s = open_server(Config::default().streaming(true));
+        let mut joined = Vec::new();
+        let mut lasts = 0;
+        let mut from = 0;
+        for c in cuts_from(&read_cuts, input.len()).into_iter().chain(std::iter::once(input.len())) {
+            s.handle_input(&input[from..c]);
+            from = c;
+            while let Some(e) = s.poll_event() {
+                let Event::Fragment(f) = e else { panic!("unexpected {e:?}") };
+                prop_assert!(std::str::from_utf8(&f.data).is_ok(), "piece {:?}", f.data);
+                prop_assert!(f.text().is_some());
+                joined.extend_from_slice(&f.data);
+                lasts += usize::from(f.last);
+            }
+        }
+        prop_assert_eq!(lasts, 1);
+        prop_assert!(joined == data);
+    }
+
     /// For any limit L and any fragmentation, a message of exactly L bytes
     /// is accepted and one of L+1 bytes fails the connection with 1009.
     #[test]

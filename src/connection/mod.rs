@@ -1,5 +1,6 @@
 //! The connection state machine.
 
+mod input;
 mod recv;
 mod send;
 mod timers;
@@ -18,6 +19,7 @@ use crate::handshake::{
     ResponseCheck, parse_request, write_reject,
 };
 use crate::time::Timers;
+use input::InputBuffer;
 use recv::RecvState;
 use send::SendState;
 
@@ -68,18 +70,21 @@ enum Phase {
     /// Server: reading the request head.
     ServerHandshake(HeadScanner),
     /// Server: the request was handed to the application.
-    ServerDecision(Request),
+    ServerDecision(Box<Request>),
     /// Client: reading the response head.
-    ClientHandshake(ClientHandshake, HeadScanner),
+    ClientHandshake(Box<ClientHandshake>, HeadScanner),
     /// Client: reading the body of a non-101 response.
-    ClientRejectBody {
-        head: Bytes,
-        status: u16,
-        body: BodyReader,
-    },
+    ClientRejectBody(Box<RejectBody>),
     /// Frames flow (OPEN, or CLOSING once a close frame has passed).
     Open,
     Closed,
+}
+
+/// Client: a refused handshake's head, while its body is read.
+struct RejectBody {
+    head: Bytes,
+    status: u16,
+    body: BodyReader,
 }
 
 /// A WebSocket connection, client or server, as a state machine over bytes.
@@ -134,7 +139,7 @@ pub struct Connection {
     config: Config,
     entropy: Box<dyn Entropy + Send>,
     phase: Phase,
-    inbuf: BytesMut,
+    inbuf: InputBuffer,
     /// Whole buffers queued for the transport ahead of `out`: payloads sent
     /// without a copy (`send_binary_bytes`, `send_text_bytes`) and the
     /// bytes that preceded them.
@@ -149,15 +154,13 @@ pub struct Connection {
     /// A close frame decided while reading input but held back until the
     /// events queued before it have been taken, so that replies to them
     /// reach the wire first.
-    deferred_close: Option<DeferredClose>,
+    deferred_close: Option<Box<DeferredClose>>,
     close_sent: bool,
     close_received: bool,
     initiator: Option<Initiator>,
     protocol: Option<String>,
     eof: bool,
     close_transport: bool,
-    /// How many bytes at the end of `inbuf` are lent by `input_buffer`.
-    lent: Option<usize>,
     /// Every deadline, and the latest instant handed in (`timers.rs`).
     timers: Timers,
 }
@@ -180,7 +183,7 @@ impl Connection {
             config: config.clamped(),
             entropy,
             phase,
-            inbuf: BytesMut::new(),
+            inbuf: InputBuffer::default(),
             queued: VecDeque::new(),
             out: BytesMut::new(),
             events: VecDeque::new(),
@@ -194,7 +197,6 @@ impl Connection {
             protocol: None,
             eof: false,
             close_transport: false,
-            lent: None,
             timers: Timers::default(),
         }
     }
@@ -227,7 +229,7 @@ impl Connection {
         config.validate()?;
         let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Closed);
         let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
-        conn.phase = Phase::ClientHandshake(hs, HeadScanner::default());
+        conn.phase = Phase::ClientHandshake(Box::new(hs), HeadScanner::default());
         conn.timers_on_create();
         Ok(conn)
     }
@@ -274,7 +276,7 @@ impl Connection {
             Phase::ServerHandshake(_)
             | Phase::ServerDecision(_)
             | Phase::ClientHandshake(..)
-            | Phase::ClientRejectBody { .. } => State::Connecting,
+            | Phase::ClientRejectBody(_) => State::Connecting,
             Phase::Open if self.close_sent || self.close_received => State::Closing,
             Phase::Open => State::Open,
             // The closing handshake is over once our close frame is queued
@@ -361,11 +363,10 @@ impl Connection {
         if self.input_closed() {
             return;
         }
-        self.drop_lent();
         if !data.is_empty() {
             self.timers_on_bytes();
         }
-        self.inbuf.extend_from_slice(data);
+        self.inbuf.extend(data);
         self.process();
     }
 
@@ -394,12 +395,9 @@ impl Connection {
     /// assert_eq!(conn.input_buffer(usize::MAX).len(), rfc6455::MAX_LEND);
     /// ```
     pub fn input_buffer(&mut self, len: usize) -> &mut [u8] {
-        self.drop_lent();
         let len = len.min(MAX_LEND);
-        let start = self.inbuf.len();
-        self.inbuf.resize(start + len, 0);
-        self.lent = Some(len);
-        &mut self.inbuf[start..]
+        let want = self.frame_room(len);
+        self.inbuf.lend(len, want)
     }
 
     /// Frees what the connection's empty buffers hold on to: the input
@@ -409,9 +407,7 @@ impl Connection {
     /// connections does not keep a read-sized buffer for each. Buffers that
     /// hold data are left as they are; nothing else changes.
     pub fn shrink_to_fit(&mut self) {
-        if self.inbuf.is_empty() && self.lent.is_none() {
-            self.inbuf = BytesMut::new();
-        }
+        self.inbuf.shrink_to_fit();
         if self.out.is_empty() {
             self.out = BytesMut::new();
         }
@@ -429,16 +425,14 @@ impl Connection {
     /// Hands in the first `n` bytes of the slice from
     /// [`input_buffer`](Self::input_buffer), exactly as `handle_input` would.
     pub fn commit_input(&mut self, n: usize) {
-        let Some(len) = self.lent.take() else { return };
-        let Some(start) = self.inbuf.len().checked_sub(len) else {
-            return;
-        };
         if self.input_closed() {
             // Input after the connection is closed is ignored, as in `handle_input`.
-            self.inbuf.truncate(start);
+            self.inbuf.drop_lent();
             return;
         }
-        self.inbuf.truncate(start + n.min(len));
+        if !self.inbuf.commit(n) {
+            return;
+        }
         if n > 0 {
             self.timers_on_bytes();
         }
@@ -448,9 +442,7 @@ impl Connection {
     /// Forgets a buffer lent by `input_buffer` and never committed: it hands
     /// nothing in.
     fn drop_lent(&mut self) {
-        if let Some(len) = self.lent.take() {
-            self.inbuf.truncate(self.inbuf.len().saturating_sub(len));
-        }
+        self.inbuf.drop_lent();
     }
 
     /// Reports that the peer will send nothing more (the read returned 0).
@@ -460,8 +452,9 @@ impl Connection {
         self.timers_on_eof();
         match core::mem::replace(&mut self.phase, Phase::Open) {
             Phase::Closed => self.phase = Phase::Closed,
-            Phase::ClientRejectBody { head, status, body } => {
-                let body = body.at_eof(&mut self.inbuf);
+            Phase::ClientRejectBody(r) => {
+                let RejectBody { head, status, body } = *r;
+                let body = self.inbuf.with_bytes_mut(|b| body.at_eof(b));
                 self.events
                     .push_back(Event::Rejected(Response { head, status, body }));
                 self.initiator = Some(Initiator::Remote);
@@ -486,23 +479,25 @@ impl Connection {
     fn process(&mut self) {
         loop {
             match &mut self.phase {
-                Phase::ServerHandshake(scanner) => match scanner.scan(&self.inbuf, &self.config) {
-                    Ok(None) => return,
-                    Ok(Some(n)) => {
-                        let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
-                        match parse_request(head, &self.config) {
-                            Ok(req) => {
-                                self.timers_on_request();
-                                self.events.push_back(Event::Request(req.clone()));
-                                self.phase = Phase::ServerDecision(req);
+                Phase::ServerHandshake(scanner) => {
+                    match scanner.scan(self.inbuf.data(), &self.config) {
+                        Ok(None) => return,
+                        Ok(Some(n)) => {
+                            let head = skip_empty_lines(self.inbuf.split_to(n).freeze());
+                            match parse_request(head, &self.config) {
+                                Ok(req) => {
+                                    self.timers_on_request();
+                                    self.events.push_back(Event::Request(req.clone()));
+                                    self.phase = Phase::ServerDecision(Box::new(req));
+                                }
+                                Err(e) => return self.refuse_request(e),
                             }
-                            Err(e) => return self.refuse_request(e),
                         }
+                        Err(e) => return self.refuse_request(e),
                     }
-                    Err(e) => return self.refuse_request(e),
-                },
+                }
                 Phase::ClientHandshake(hs, scanner) => {
-                    let n = match scanner.scan(&self.inbuf, &self.config) {
+                    let n = match scanner.scan(self.inbuf.data(), &self.config) {
                         Ok(None) => return,
                         Ok(Some(n)) => n,
                         Err(e) => return self.fail_handshake(e),
@@ -523,14 +518,19 @@ impl Connection {
                             self.timers_on_open();
                         }
                         Ok(ResponseCheck::Rejected { status, body }) => {
-                            self.phase = Phase::ClientRejectBody { head, status, body };
+                            self.phase = Phase::ClientRejectBody(Box::new(RejectBody {
+                                head,
+                                status,
+                                body,
+                            }));
                         }
                         Err(e) => return self.fail_handshake(e),
                     }
                 }
-                Phase::ClientRejectBody { head, status, body } => {
+                Phase::ClientRejectBody(r) => {
+                    let RejectBody { head, status, body } = &mut **r;
                     let max = self.config.max_handshake_bytes;
-                    let Some(body) = body.read(&mut self.inbuf, max) else {
+                    let Some(body) = self.inbuf.with_bytes_mut(|b| body.read(b, max)) else {
                         return;
                     };
                     let response = Response {
@@ -581,8 +581,7 @@ impl Connection {
     /// Enters CLOSED and queues the one `Close` event.
     fn finish(&mut self, code: CloseCode, reason: String, clean: bool) {
         self.phase = Phase::Closed;
-        self.inbuf = BytesMut::new();
-        self.lent = None;
+        self.inbuf.free();
         self.rx = RecvState::default();
         if self.role == Role::Server || !clean {
             self.close_transport = true;

@@ -2,7 +2,7 @@
 //! checked, and assembled into messages (RFC 6455 §5, §6.2).
 
 use alloc::string::String;
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 
 use super::{Connection, Phase, Role};
 use crate::close::{CloseCode, parse_close_payload};
@@ -12,6 +12,10 @@ use crate::event::{Event, Fragment, Initiator, MessageKind, Utf8Bytes};
 use crate::frame::{FrameHeader, HeaderError, Opcode, Status};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
+
+/// Unmasking and UTF-8 validation run together over blocks of this size,
+/// so that each block is validated while it is still in the L1 cache.
+const FUSE_BLOCK: usize = 16 * 1024;
 
 /// Where the receive path is within the current frame and message.
 #[derive(Default)]
@@ -30,6 +34,10 @@ pub(super) struct RecvState {
     fragments: usize,
     /// Streaming mode: whether the message's first piece is still to come.
     first_piece: bool,
+    /// Streaming text: the first bytes of a code point that the last frame
+    /// left unfinished, carried to the next piece.
+    held_bytes: [u8; 3],
+    held: usize,
     /// Fragments of the message so far (not in streaming mode).
     assembled: BytesMut,
     utf8: Utf8Validator,
@@ -105,6 +113,7 @@ impl RecvState {
                     self.message_len = 0;
                     self.fragments = 0;
                     self.first_piece = true;
+                    self.held = 0;
                     self.utf8.reset();
                 }
             }
@@ -143,8 +152,25 @@ impl Connection {
         }
     }
 
+    /// How much room a read should find behind the buffered bytes: the rest
+    /// of a data frame under way, so that it lands where it will stay, but
+    /// never more than the frame has already delivered (or `len`), so that
+    /// memory follows what arrived, not what the peer claims.
+    pub(super) fn frame_room(&self, len: usize) -> usize {
+        match self.rx.frame {
+            Some(h) if !h.opcode.is_control() && !self.config.streaming => {
+                let buffered = self.inbuf.len() as u64;
+                let missing = self.rx.remaining.saturating_sub(buffered);
+                let arrived = self.rx.taken + buffered.min(self.rx.remaining);
+                let room = missing.min(arrived.max(len as u64));
+                usize::try_from(room).unwrap_or(len).max(len)
+            }
+            _ => len,
+        }
+    }
+
     fn read_header(&mut self) -> Result<bool, ProtocolError> {
-        match FrameHeader::parse(&self.inbuf)? {
+        match FrameHeader::parse(self.inbuf.data())? {
             Status::Partial => Ok(false),
             Status::Complete(h, n) => {
                 self.inbuf.advance(n);
@@ -212,18 +238,22 @@ impl Connection {
         let kind = self.rx.message.unwrap_or(MessageKind::Binary);
         let avail = self.rx.remaining.min(self.inbuf.len() as u64) as usize;
         if avail > self.rx.done {
-            // Unmask and validate each piece as soon as it arrives, while it is
-            // in cache, so that invalid text fails before the frame is complete.
-            let fresh = &mut self.inbuf[self.rx.done..avail];
-            if let Some(key) = h.mask {
-                let phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
-                apply_mask(fresh, key, phase);
-            }
-            if kind == MessageKind::Text {
-                self.rx
-                    .utf8
-                    .feed(fresh)
-                    .map_err(|_| ProtocolError::InvalidUtf8)?;
+            // Unmask and validate each piece as soon as it arrives, block by
+            // block while it is in cache, so that invalid text fails before
+            // the frame is complete.
+            let fresh = &mut self.inbuf.data_mut()[self.rx.done..avail];
+            let mut phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
+            for block in fresh.chunks_mut(FUSE_BLOCK) {
+                if let Some(key) = h.mask {
+                    apply_mask(block, key, phase);
+                    phase = phase.wrapping_add(block.len());
+                }
+                if kind == MessageKind::Text {
+                    self.rx
+                        .utf8
+                        .feed(block)
+                        .map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
             }
             self.rx.done = avail;
         }
@@ -232,16 +262,48 @@ impl Connection {
         if last && !self.rx.utf8.is_complete() {
             return Err(ProtocolError::InvalidUtf8);
         }
+        // In streaming mode every text piece is valid UTF-8 on its own: a
+        // code point that the buffered bytes leave unfinished is held back,
+        // in the buffer until the frame ends, then carried to the next
+        // frame's piece (at most three bytes).
+        let mut keep = 0;
         if self.config.streaming {
-            if avail > 0 || last {
-                let data = self.inbuf.split_to(avail).freeze();
+            let held = self.rx.held;
+            let pending = self.rx.utf8.pending().len();
+            // Whether the carried code point is still unfinished: then every
+            // byte that arrived since belongs to it.
+            let still_held = held > 0 && pending == held + avail;
+            let tail = if still_held { avail } else { pending };
+            let deliver = avail - tail;
+            if deliver > 0 || (held > 0 && !still_held) || last {
+                let mut data = self.inbuf.split_to(deliver);
+                if held > 0 && !still_held {
+                    // The carried bytes go in front: a small copy, only when a
+                    // code point straddles two frames.
+                    let mut joined = BytesMut::with_capacity(held + deliver);
+                    joined.extend_from_slice(&self.rx.held_bytes[..held]);
+                    joined.extend_from_slice(&data);
+                    data = joined;
+                    self.rx.held = 0;
+                }
                 let first = core::mem::replace(&mut self.rx.first_piece, false);
                 self.events.push_back(Event::Fragment(Fragment {
                     kind,
-                    data,
+                    data: data.freeze(),
                     first,
                     last,
                 }));
+            }
+            if frame_done {
+                if tail > 0 {
+                    // The frame ends inside a code point: carry it.
+                    let p = self.rx.utf8.pending();
+                    self.rx.held_bytes[..p.len()].copy_from_slice(p);
+                    self.rx.held = p.len();
+                    self.inbuf.advance(tail);
+                }
+            } else {
+                keep = tail;
             }
         } else if frame_done {
             let data = self.inbuf.split_to(avail);
@@ -262,9 +324,10 @@ impl Connection {
         } else {
             return Ok(false);
         }
-        self.rx.remaining -= avail as u64;
-        self.rx.taken += avail as u64;
-        self.rx.done = 0;
+        let taken = (avail - keep) as u64;
+        self.rx.remaining -= taken;
+        self.rx.taken += taken;
+        self.rx.done = keep;
         if !frame_done {
             return Ok(false);
         }

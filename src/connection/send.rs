@@ -9,6 +9,7 @@ use crate::event::{Initiator, MessageKind};
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, Opcode};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
+use alloc::boxed::Box;
 use bytes::Bytes;
 
 /// The smallest payload a server queues as its own buffer rather than
@@ -163,7 +164,7 @@ impl Connection {
         if close.events_before == 0 {
             self.write_frame(true, Opcode::CLOSE, close.payload());
         } else {
-            self.deferred_close = Some(close);
+            self.deferred_close = Some(Box::new(close));
         }
     }
 

@@ -104,13 +104,13 @@ impl Connection {
             Phase::ServerHandshake(_) => self.refuse_request(HandshakeError::Timeout),
             Phase::ClientHandshake(..) => self.fail_handshake(HandshakeError::Timeout),
             // The rejection's body is still arriving: report what came.
-            Phase::ClientRejectBody { .. } => {
-                let Phase::ClientRejectBody { head, status, .. } =
-                    core::mem::replace(&mut self.phase, Phase::Closed)
+            Phase::ClientRejectBody(_) => {
+                let Phase::ClientRejectBody(r) = core::mem::replace(&mut self.phase, Phase::Closed)
                 else {
                     return;
                 };
-                let body = self.inbuf.split().freeze();
+                let (head, status) = (r.head, r.status);
+                let body = self.inbuf.split_to(usize::MAX).freeze();
                 self.events
                     .push_back(Event::Rejected(Response { head, status, body }));
                 self.initiator = Some(Initiator::Remote);

@@ -1,0 +1,198 @@
+//! The input buffer: bytes read from the transport and not yet consumed,
+//! and the initialized space behind them that is lent for the next read.
+//!
+//! A read should land where its bytes will stay: payloads are split off the
+//! front of this buffer as `Bytes` without a copy. This crate has no
+//! `unsafe`, so space lent for a read must be initialized; it is zeroed
+//! once, when the buffer grows, and stays initialized across reads (a plain
+//! `BytesMut` forgets that on every truncate, and zeroing 64 KiB before
+//! every read costs as much as the read).
+
+use bytes::BytesMut;
+
+/// `buf[..filled]` holds the bytes handed in and not yet consumed;
+/// `buf[filled..]` is initialized space for the next reads.
+#[derive(Default)]
+pub(super) struct InputBuffer {
+    buf: BytesMut,
+    filled: usize,
+    /// How many bytes after `filled` are lent by [`InputBuffer::lend`].
+    lent: Option<usize>,
+}
+
+/// When the spare space runs out, the buffer grows to hold at least this
+/// much, so that small reads do not each cost a reallocation.
+const MIN_GROWTH: usize = 4 * 1024;
+
+impl InputBuffer {
+    /// The bytes handed in and not yet consumed.
+    #[inline]
+    pub(super) fn data(&self) -> &[u8] {
+        &self.buf[..self.filled]
+    }
+
+    /// The same bytes, to unmask in place.
+    #[inline]
+    pub(super) fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[..self.filled]
+    }
+
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.filled
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.filled == 0
+    }
+
+    /// The capacity held, data and spare (for memory accounting).
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Takes the first `n` bytes (at most `len()`) off the front, without a
+    /// copy.
+    #[inline]
+    pub(super) fn split_to(&mut self, n: usize) -> BytesMut {
+        let n = n.min(self.filled);
+        self.filled -= n;
+        self.buf.split_to(n)
+    }
+
+    /// Drops the first `n` bytes (at most `len()`).
+    #[inline]
+    pub(super) fn advance(&mut self, n: usize) {
+        let n = n.min(self.filled);
+        self.filled -= n;
+        bytes::Buf::advance(&mut self.buf, n);
+    }
+
+    /// Every byte held, as a `BytesMut` of its own, for code that consumes a
+    /// `BytesMut` (the body of a refused handshake); the spare is dropped.
+    pub(super) fn with_bytes_mut<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> R {
+        self.buf.truncate(self.filled);
+        let r = f(&mut self.buf);
+        self.filled = self.buf.len();
+        r
+    }
+
+    /// Appends a copy of `data`.
+    pub(super) fn extend(&mut self, data: &[u8]) {
+        self.drop_lent();
+        let end = self.filled + data.len();
+        if end <= self.buf.len() {
+            self.buf[self.filled..end].copy_from_slice(data);
+        } else {
+            // Copying into capacity needs no zeroing.
+            self.buf.truncate(self.filled);
+            self.buf.extend_from_slice(data);
+        }
+        self.filled = end;
+    }
+
+    /// Lends `len` initialized bytes after the data for the caller to read
+    /// into; [`commit`](Self::commit) hands in what was read. `want` is how
+    /// much room the buffer should make room for in one piece beyond the
+    /// data (at least `len`): the rest of a frame under way, so that its
+    /// later reads land behind it without moving it again.
+    pub(super) fn lend(&mut self, len: usize, want: usize) -> &mut [u8] {
+        self.drop_lent();
+        let end = self.filled + len;
+        if end > self.buf.len() {
+            self.make_room(want.max(len));
+        }
+        self.lent = Some(len);
+        &mut self.buf[self.filled..end]
+    }
+
+    /// Grows the initialized space behind the data to at least `room`
+    /// bytes. Reusing the allocation (when no payload split off it is still
+    /// held) moves the data to the front; otherwise the data moves to a new
+    /// allocation. Either way only the new space is zeroed.
+    fn make_room(&mut self, room: usize) {
+        let room = room.max(MIN_GROWTH);
+        self.buf.truncate(self.filled);
+        self.buf.reserve(room);
+        // Use the whole capacity: it is zeroed once and then reused.
+        let cap = self.buf.capacity();
+        self.buf.resize(cap, 0);
+    }
+
+    /// Hands in the first `n` bytes of the lent region; the rest stays
+    /// spare. Returns whether a region was lent.
+    pub(super) fn commit(&mut self, n: usize) -> bool {
+        let Some(len) = self.lent.take() else {
+            return false;
+        };
+        self.filled += n.min(len);
+        true
+    }
+
+    /// Forgets a lent region that was never committed.
+    pub(super) fn drop_lent(&mut self) {
+        self.lent = None;
+    }
+
+    /// Frees everything, data included.
+    pub(super) fn free(&mut self) {
+        *self = InputBuffer::default();
+    }
+
+    /// Frees the buffer if it holds no data and nothing is lent.
+    pub(super) fn shrink_to_fit(&mut self) {
+        if self.filled == 0 && self.lent.is_none() {
+            self.free();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lent_space_is_reused_without_growing() {
+        let mut b = InputBuffer::default();
+        b.lend(1000, 1000)[..3].copy_from_slice(b"abc");
+        assert!(b.commit(3));
+        assert_eq!(b.data(), b"abc");
+        let cap = b.capacity();
+        let _ = b.split_to(3);
+        for _ in 0..100 {
+            b.lend(100, 100)[..2].copy_from_slice(b"xy");
+            b.commit(2);
+            assert_eq!(b.split_to(2).as_ref(), b"xy");
+        }
+        // The split-off payloads were dropped: the allocation was reclaimed,
+        // not replaced by ever larger ones.
+        assert!(b.capacity() <= cap.max(2 * MIN_GROWTH));
+    }
+
+    #[test]
+    fn commit_without_lend_and_over_lend_are_harmless() {
+        let mut b = InputBuffer::default();
+        assert!(!b.commit(5));
+        assert!(b.is_empty());
+        b.lend(4, 4);
+        assert!(b.commit(99));
+        assert_eq!(b.len(), 4);
+        b.extend(b"zz");
+        assert_eq!(&b.data()[4..], b"zz");
+    }
+
+    #[test]
+    fn data_survives_growth_while_a_payload_is_held() {
+        let mut b = InputBuffer::default();
+        b.extend(b"hello world");
+        let held = b.split_to(5);
+        b.lend(1 << 16, 1 << 16)[..3].copy_from_slice(b"!!!");
+        b.commit(3);
+        assert_eq!(&held[..], b"hello");
+        assert_eq!(b.data(), b" world!!!");
+        b.with_bytes_mut(|m| assert_eq!(&m[..], b" world!!!"));
+        assert_eq!(b.len(), 9);
+    }
+}
