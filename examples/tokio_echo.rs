@@ -52,17 +52,32 @@ async fn serve(mut sock: TcpStream, config: Config, clock: Clock) -> std::io::Re
     sock.set_nodelay(true)?;
     let mut conn = Connection::server(config);
     conn.handle_timeout(clock.now());
-    let mut buf = vec![0u8; 64 * 1024];
     while !conn.should_close_transport() {
-        // `read` is cancel-safe: if the deadline wins, no bytes are lost.
-        let read = tokio::select! {
-            n = sock.read(&mut buf) => Some(n?),
-            () = sleep_until(&clock, conn.poll_timeout()) => None,
+        // Wait for the socket to be readable (or the next deadline) holding
+        // no read buffer: an idle connection keeps only the `Connection`'s
+        // few hundred bytes. `readable` is cancel-safe.
+        let ready = tokio::select! {
+            r = sock.readable() => { r?; true }
+            () = sleep_until(&clock, conn.poll_timeout()) => false,
+        };
+        // Read straight into the space the connection lends.
+        let read = if ready {
+            match sock.try_read(conn.input_buffer(64 * 1024)) {
+                Ok(n) => Some(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    // Nothing after all: give back the read-sized buffer.
+                    conn.shrink_to_fit();
+                    None
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
         };
         conn.handle_timeout(clock.now());
         match read {
             Some(0) => conn.handle_eof(),
-            Some(n) => conn.handle_input(&buf[..n]),
+            Some(n) => conn.commit_input(n),
             None => {}
         }
         while let Some(event) = conn.poll_event() {
@@ -81,6 +96,7 @@ async fn serve(mut sock: TcpStream, config: Config, clock: Clock) -> std::io::Re
     // most), so our last frames are not lost to a TCP reset.
     sock.shutdown().await?;
     let linger = async {
+        let mut buf = [0u8; 4096];
         while sock.read(&mut buf).await? > 0 {}
         Ok::<_, std::io::Error>(())
     };

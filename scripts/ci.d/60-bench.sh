@@ -8,3 +8,9 @@ BENCH_QUICK=1 cargo bench --bench ws
 BENCH_ALLOCS=1 cargo bench --bench ws
 python3 scripts/bench_report.py --out target/BENCHMARKS.quick.md --svg target/ratios.quick.svg
 test -s target/bench-summary.json
+# Memory per idle connection, as a server holds 10 000 of them: ours must
+# stay under 8 KB each; tokio-tungstenite's figure is printed beside it.
+t0=$SECONDS
+cargo build --release --example tokio_echo --example tungstenite_echo
+.venv-peers/bin/python scripts/idle_conns.py --conns 10000 --check-kb 8
+echo "60-bench: idle connections $((SECONDS - t0))s"

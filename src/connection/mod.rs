@@ -405,8 +405,11 @@ impl Connection {
     /// output buffer's, and the queues'. Call it when the connection goes
     /// idle (a read would block), so that a server with many idle
     /// connections does not keep a read-sized buffer for each. Buffers that
-    /// hold data are left as they are; nothing else changes.
+    /// hold data are left as they are. A slice lent by
+    /// [`input_buffer`](Self::input_buffer) and not committed is forgotten,
+    /// as the read that would block leaves it: commit what was read first.
     pub fn shrink_to_fit(&mut self) {
+        self.inbuf.drop_lent();
         self.inbuf.shrink_to_fit();
         if self.out.is_empty() {
             self.out = BytesMut::new();
