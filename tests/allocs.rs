@@ -119,8 +119,8 @@ fn no_allocation_per_message_in_steady_state() {
     for text in [false, true] {
         let kind = if text { "text" } else { "binary" };
         for size in [16, 125, 1 << 10, 64 << 10, 1 << 20] {
-            // At least 8 MiB, and at least 16 messages.
-            let count = ((8 << 20) / size).max(16);
+            // At least 2 MiB, and at least 8 messages.
+            let count = ((2 << 20) / size).max(8);
             let input = wire(text, size, size, count);
             for lend in [true, false] {
                 let how = if lend { "lent" } else { "copied" };
@@ -133,7 +133,7 @@ fn no_allocation_per_message_in_steady_state() {
     }
     // 1 MiB text in 4 KiB frames, read 1 500 bytes at a time: assembled, and
     // streamed.
-    let input = wire(true, 1 << 20, 4 << 10, 12);
+    let input = wire(true, 1 << 20, 4 << 10, 6);
     report(
         "text 1 MiB in 4 KiB frames, 1500 B reads".into(),
         steady_allocs(&input, 1500, false, true),
@@ -148,9 +148,9 @@ fn no_allocation_per_message_in_steady_state() {
         "text 1 MiB in 4 KiB frames, streamed"
     );
     assert!(allocs <= msgs * 256, "{allocs}");
-    let input = wire(false, 16 << 20, 16 << 20, 3);
+    let input = wire(false, 8 << 20, 8 << 20, 2);
     report(
-        "binary 16 MiB, streamed in 64 KiB reads".into(),
+        "binary 8 MiB, streamed in 64 KiB reads".into(),
         steady_allocs(&input, 64 << 10, true, true),
     );
     assert!(

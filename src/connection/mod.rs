@@ -33,7 +33,9 @@ pub enum Role {
 }
 
 /// The connection's state, as in the browser's `readyState` and RFC 6455's
-/// prose. It changes while input is handled, not when events are taken.
+/// prose. Frames are read as events are taken, one event ahead, so the
+/// state follows the events taken: a close frame behind a message changes
+/// it once the message's event has been taken.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum State {
     /// The opening handshake is under way.
@@ -113,6 +115,12 @@ struct RejectBody {
 /// `poll_timeout`. Events and output never depend on how the input was
 /// split into calls, nor on when the caller asks: only on the input and
 /// the instants handed to `handle_timeout`.
+///
+/// Frames are read as events are taken, one event ahead: a read of many
+/// small frames never becomes a queue of many events (memory stays bounded
+/// by the input), and a frame's replies (a pong, the close frame that
+/// answers the peer's) are queued when its turn comes, after the replies to
+/// the messages before it.
 ///
 /// The order matters: replies to events (an echo, and the close frame
 /// that answers the peer's, which waits behind the events queued before
@@ -469,7 +477,12 @@ impl Connection {
                 self.initiator = Some(Initiator::Remote);
                 self.finish(CloseCode::ABNORMAL, String::new(), false);
             }
-            Phase::ServerHandshake(_) | Phase::ServerDecision(_) | Phase::Open => {
+            Phase::Open => {
+                // The frames already buffered are still read, as their
+                // events are taken; the connection closes (1006) after them.
+                self.read_frames();
+            }
+            Phase::ServerHandshake(_) | Phase::ServerDecision(_) => {
                 // "If _The WebSocket Connection is Closed_ and no Close control
                 // frame was received by the endpoint ... _The WebSocket
                 // Connection Close Code_ is considered to be 1006" (§7.1.5).
@@ -678,6 +691,9 @@ impl Connection {
     /// The next event, if any.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            self.read_frames();
+        }
         let event = self.events.pop_front()?;
         if let Some(d) = &mut self.deferred_close {
             match d.events_before.checked_sub(1) {

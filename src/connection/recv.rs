@@ -135,10 +135,13 @@ impl RecvState {
 }
 
 impl Connection {
-    /// Reads every complete frame (and, for data frames, every piece of
-    /// payload) the input buffer holds.
+    /// Reads frames from the input buffer until one event is ready, or
+    /// until the buffered bytes run out. Frames are read as events are
+    /// taken, one event ahead: a read holding thousands of small frames
+    /// never becomes thousands of queued events, and each message is
+    /// handled while its bytes are in cache.
     pub(super) fn read_frames(&mut self) {
-        while matches!(self.phase, Phase::Open) {
+        while matches!(self.phase, Phase::Open) && self.events.is_empty() {
             let step = match self.rx.frame {
                 None => self.read_header(),
                 Some(h) if h.opcode.is_control() => self.read_control(h),
@@ -146,7 +149,18 @@ impl Connection {
             };
             match step {
                 Ok(true) => {}
-                Ok(false) => return,
+                Ok(false) => {
+                    if self.eof && matches!(self.phase, Phase::Open) && self.events.is_empty() {
+                        // Every whole frame before the end of the stream has
+                        // been read: "If _The WebSocket Connection is Closed_
+                        // and no Close control frame was received by the
+                        // endpoint ... _The WebSocket Connection Close Code_ is
+                        // considered to be 1006" (§7.1.5).
+                        self.initiator.get_or_insert(Initiator::Remote);
+                        self.finish(CloseCode::ABNORMAL, String::new(), false);
+                    }
+                    return;
+                }
                 Err(e) => return self.fail(e),
             }
         }
