@@ -91,8 +91,9 @@ fn steady_allocs_with(
         } else {
             conn.handle_input(chunk);
         }
-        while by_ref {
-            match conn.poll_event_ref() {
+        loop {
+            let event = if by_ref { conn.poll_event_ref() } else { None };
+            match event {
                 Some(rfc6455::EventRef::Binary(b)) => {
                     sum = sum.wrapping_add(b.len() as u64);
                     msgs += 1;
