@@ -62,6 +62,73 @@ pub enum Event {
     Close(Close),
 }
 
+/// An event from [`crate::Connection::poll_event_ref`]: a message's payload
+/// lent from the connection's buffers, valid until the next call on the
+/// connection; every other event as [`Event`] has it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EventRef<'a> {
+    /// A complete text message.
+    Text(&'a str),
+    /// A complete binary message.
+    Binary(&'a [u8]),
+    /// In streaming mode, a piece of a data message. A text piece is valid
+    /// UTF-8 on its own.
+    Fragment {
+        /// The message's type.
+        kind: MessageKind,
+        /// The bytes.
+        data: &'a [u8],
+        /// Whether this is the message's first piece.
+        first: bool,
+        /// Whether this is the message's last piece.
+        last: bool,
+    },
+    /// Any other event.
+    Other(Event),
+}
+
+impl<'a> EventRef<'a> {
+    pub(crate) fn from_payload(what: crate::connection::Delivery, data: &'a [u8]) -> Self {
+        use crate::connection::Delivery;
+        match what {
+            // Checked as it arrived; the crate has no `unsafe` to skip the
+            // check, so it runs again, at SIMD speed.
+            Delivery::Message(MessageKind::Text) => {
+                EventRef::Text(simdutf8::basic::from_utf8(data).unwrap_or_default())
+            }
+            Delivery::Message(MessageKind::Binary) => EventRef::Binary(data),
+            Delivery::Piece { kind, first, last } => EventRef::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            },
+        }
+    }
+
+    /// The event with its payload copied out, as `poll_event` would have
+    /// returned it (without the copy).
+    pub fn to_owned(&self) -> Event {
+        match self {
+            EventRef::Text(t) => Event::Text(Utf8Bytes(Bytes::copy_from_slice(t.as_bytes()))),
+            EventRef::Binary(b) => Event::Binary(Bytes::copy_from_slice(b)),
+            EventRef::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            } => Event::Fragment(Fragment {
+                kind: *kind,
+                data: Bytes::copy_from_slice(data),
+                first: *first,
+                last: *last,
+            }),
+            EventRef::Other(e) => e.clone(),
+        }
+    }
+}
+
 /// The outcome of the opening handshake.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Open {
@@ -151,10 +218,10 @@ impl Utf8Bytes {
     }
 
     /// The text. This crate forbids `unsafe`, so the check that the bytes
-    /// are UTF-8 runs again here (at memory speed); [`Utf8Bytes::as_bytes`]
+    /// are UTF-8 runs again here (SIMD, at memory speed); [`Utf8Bytes::as_bytes`]
     /// is free.
     pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.0).unwrap_or_default()
+        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// The UTF-8 bytes.

@@ -220,7 +220,7 @@ pub use config::OsEntropy;
 pub use config::{Config, Entropy};
 pub use connection::{Connection, MAX_LEND, Role, State};
 pub use error::{HandshakeError, PeerError, ProtocolError, UsageError};
-pub use event::{Close, Event, Fragment, Initiator, MessageKind, Open, Utf8Bytes};
+pub use event::{Close, Event, EventRef, Fragment, Initiator, MessageKind, Open, Utf8Bytes};
 pub use frame::{FrameHeader, HeaderError, MAX_HEADER_LEN, Opcode, RSV1, RSV2, RSV3, Status};
 pub use handshake::{
     Accept, ClientRequest, Extension, Headers, Reject, Request, Response, accept_key, check_request,

@@ -697,13 +697,15 @@ fn idle_connection_bytes() -> (usize, i64) {
     (std::mem::size_of::<Connection>(), heap)
 }
 
-/// The idle figure (x86_64), asserted so that growth is noticed: 584
+/// The idle figure (x86_64), asserted so that growth is noticed: 616
 /// bytes inline and 824 of heap (the empty queues' first allocations)
 /// right after the handshake. It was 784 inline: the close frame held back
 /// behind events (152 bytes) and the handshake phases' heads (a request, a
 /// client handshake, a refused response's head: up to 104 bytes) moved to
 /// the heap, where they live only while they are needed; the input buffer
-/// gained 24 bytes to remember the initialized space it lends.
+/// gained 24 bytes to remember the initialized space it lends, and the
+/// receive path 32 to hold a payload read but not yet taken, and one lent
+/// by `poll_event_ref`.
 #[test]
 fn idle_connection_is_small() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -716,7 +718,7 @@ fn idle_connection_is_small() {
         .unwrap();
     println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
     if cfg!(target_pointer_width = "64") {
-        assert!(inline <= 584, "{inline}");
+        assert!(inline <= 616, "{inline}");
         assert!(heap <= 824, "{heap}");
     }
 }

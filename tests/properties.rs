@@ -302,6 +302,82 @@ proptest! {
         }
     }
 
+    /// `poll_event_ref` lends what `poll_event` moves out: the same events,
+    /// payloads and output, for any frames and any chunking, in both roles
+    /// and both modes.
+    #[test]
+    fn lent_events_equal_owned_events(
+        frames in prop::collection::vec(
+            (any::<bool>(), 0u8..16, 0u8..2, prop::collection::vec(any::<u8>(), 0..300), any::<bool>()),
+            0..10,
+        ),
+        fractions in prop::collection::vec(any::<u16>(), 0..12),
+        server in any::<bool>(),
+        streaming in any::<bool>(),
+        eof in any::<bool>(),
+    ) {
+        let mut input = Vec::new();
+        for (fin, opcode, rsv, payload, right_mask) in &frames {
+            let masked = server == *right_mask;
+            let op = if *opcode < 8 { [0u8, 1, 2, 0, 1, 2, 1, 3][usize::from(*opcode)] } else { *opcode };
+            let payload = if op >= 8 { &payload[..payload.len().min(130)] } else { &payload[..] };
+            input.extend(frame_with(*fin, *rsv * 4, op, payload, masked.then_some([1, 2, 3, 4])));
+        }
+        let mut cfg = Config::default();
+        cfg.streaming = streaming;
+        let make = || if server {
+            Connection::open_server(cfg.clone())
+        } else {
+            Connection::open_client(cfg.clone(), Rng::entropy(5))
+        };
+        let cuts = cuts_from(&fractions, input.len());
+        let run = |lend: bool| {
+            let mut conn = make();
+            let mut events = Vec::new();
+            let mut out = Vec::new();
+            let mut from = 0;
+            for c in cuts.iter().copied().chain(std::iter::once(input.len())) {
+                conn.handle_input(&input[from..c]);
+                from = c;
+                loop {
+                    let e = if lend {
+                        match conn.poll_event_ref() {
+                            Some(e) => e.to_owned(),
+                            None => break,
+                        }
+                    } else {
+                        match conn.poll_event() {
+                            Some(e) => e,
+                            None => break,
+                        }
+                    };
+                    // Replies interleave with the events, as an echo would.
+                    if let Event::Binary(b) = &e {
+                        let _ = conn.send_binary(b);
+                    }
+                    events.push(describe(&e));
+                }
+                while let Some(b) = conn.poll_transmit() {
+                    out.extend_from_slice(&b);
+                }
+            }
+            if eof {
+                conn.handle_eof();
+                while let Some(e) = conn.poll_event_ref() {
+                    events.push(describe(&e.to_owned()));
+                }
+                while let Some(b) = conn.poll_transmit() {
+                    out.extend_from_slice(&b);
+                }
+            }
+            (events, out)
+        };
+        let owned = run(false);
+        let lent = run(true);
+        prop_assert_eq!(&owned.0, &lent.0);
+        prop_assert!(owned.1 == lent.1, "output differs");
+    }
+
     /// In streaming mode every text piece is valid UTF-8 on its own (an
     /// unfinished code point is held back, even across frames), and the
     /// pieces join to the message, for any text, fragmentation and chunking.

@@ -13,13 +13,14 @@ use bytes::{Bytes, BytesMut};
 use crate::close::CloseCode;
 use crate::config::{Config, Entropy, NoEntropy};
 use crate::error::{HandshakeError, PeerError, UsageError};
-use crate::event::{Close, Event, Initiator, Open};
+use crate::event::{Close, Event, EventRef, Initiator, Open};
 use crate::handshake::{
     Accept, BodyReader, ClientHandshake, ClientRequest, HeadScanner, Reject, Request, Response,
     ResponseCheck, parse_request, write_reject,
 };
 use crate::time::Timers;
 use input::InputBuffer;
+pub(crate) use recv::Delivery;
 use recv::RecvState;
 use send::SendState;
 
@@ -33,7 +34,9 @@ pub enum Role {
 }
 
 /// The connection's state, as in the browser's `readyState` and RFC 6455's
-/// prose. It changes while input is handled, not when events are taken.
+/// prose. Frames are read as events are taken, one event ahead, so the
+/// state follows the events taken: a close frame behind a message changes
+/// it once the message's event has been taken.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum State {
     /// The opening handshake is under way.
@@ -113,6 +116,12 @@ struct RejectBody {
 /// `poll_timeout`. Events and output never depend on how the input was
 /// split into calls, nor on when the caller asks: only on the input and
 /// the instants handed to `handle_timeout`.
+///
+/// Frames are read as events are taken, one event ahead: a read of many
+/// small frames never becomes a queue of many events (memory stays bounded
+/// by the input), and a frame's replies (a pong, the close frame that
+/// answers the peer's) are queued when its turn comes, after the replies to
+/// the messages before it.
 ///
 /// The order matters: replies to events (an echo, and the close frame
 /// that answers the peer's, which waits behind the events queued before
@@ -469,7 +478,12 @@ impl Connection {
                 self.initiator = Some(Initiator::Remote);
                 self.finish(CloseCode::ABNORMAL, String::new(), false);
             }
-            Phase::ServerHandshake(_) | Phase::ServerDecision(_) | Phase::Open => {
+            Phase::Open => {
+                // The frames already buffered are still read, as their
+                // events are taken; the connection closes (1006) after them.
+                self.read_frames();
+            }
+            Phase::ServerHandshake(_) | Phase::ServerDecision(_) => {
                 // "If _The WebSocket Connection is Closed_ and no Close control
                 // frame was received by the endpoint ... _The WebSocket
                 // Connection Close Code_ is considered to be 1006" (§7.1.5).
@@ -584,6 +598,11 @@ impl Connection {
     /// Enters CLOSED and queues the one `Close` event.
     fn finish(&mut self, code: CloseCode, reason: String, clean: bool) {
         self.phase = Phase::Closed;
+        // A payload read and not yet taken is older than every queued event.
+        self.settle_lent();
+        if let Some(e) = self.take_ready() {
+            self.events.push_front(e);
+        }
         self.inbuf.free();
         self.rx = RecvState::default();
         if self.role == Role::Server || !clean {
@@ -678,14 +697,59 @@ impl Connection {
     /// The next event, if any.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
+        self.read_frames();
+        let event = match self.take_ready() {
+            Some(e) => e,
+            None => self.events.pop_front()?,
+        };
+        self.event_taken();
+        Some(event)
+    }
+
+    /// The next event, with a message's payload lent from the connection's
+    /// buffers instead of moved out of them: the cheapest way to receive,
+    /// with no reference counting and, for messages that arrived in pieces,
+    /// a reassembly buffer that is reused. The payload is valid until the
+    /// next call on the connection, which drops it; the rest is what
+    /// [`poll_event`](Self::poll_event) returns, as [`EventRef::Other`].
+    /// Both read the same way; only where the payload goes differs.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, EventRef};
+    /// let mut conn = Connection::open_server(Config::default());
+    /// conn.handle_input(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i', 0x82, 0x81, 0, 0, 0, 0, 7]);
+    /// let mut got = Vec::new();
+    /// while let Some(event) = conn.poll_event_ref() {
+    ///     match event {
+    ///         EventRef::Text(text) => got.push(text.as_bytes().to_vec()),
+    ///         EventRef::Binary(data) => got.push(data.to_vec()),
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// }
+    /// assert_eq!(got, [b"hi".to_vec(), vec![7]]);
+    /// ```
+    #[must_use]
+    pub fn poll_event_ref(&mut self) -> Option<EventRef<'_>> {
+        self.read_frames();
+        if self.rx_has_payload() {
+            self.event_taken();
+            let (what, data) = self.lend_ready()?;
+            return Some(EventRef::from_payload(what, data));
+        }
         let event = self.events.pop_front()?;
+        self.event_taken();
+        Some(EventRef::Other(event))
+    }
+
+    /// An event was taken: a close frame held back behind the events before
+    /// it goes out once they are all taken.
+    fn event_taken(&mut self) {
         if let Some(d) = &mut self.deferred_close {
             match d.events_before.checked_sub(1) {
                 Some(n) => d.events_before = n,
                 None => self.release_close(),
             }
         }
-        Some(event)
     }
 
     /// The next bytes to write to the transport, if any: everything queued,

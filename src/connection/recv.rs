@@ -38,9 +38,64 @@ pub(super) struct RecvState {
     /// left unfinished, carried to the next piece.
     held_bytes: [u8; 3],
     held: usize,
-    /// Fragments of the message so far (not in streaming mode).
+    /// Fragments of the message so far (not in streaming mode); in
+    /// streaming mode, a piece that starts with carried bytes.
     assembled: BytesMut,
+    /// A message or piece read and not yet taken.
+    ready: Option<Ready>,
+    /// A message or piece lent by `poll_event_ref`, to be dropped from the
+    /// buffers before anything else is read.
+    lent: Option<Ready>,
     utf8: Utf8Validator,
+}
+
+/// What a ready payload is.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Delivery {
+    /// A whole message.
+    Message(MessageKind),
+    /// A streaming piece.
+    Piece {
+        kind: MessageKind,
+        first: bool,
+        last: bool,
+    },
+}
+
+/// A payload that has been read, unmasked and checked, and waits where it
+/// lies for the application to take it: at the front of the input buffer,
+/// or in the reassembly buffer.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Ready {
+    pub(super) what: Delivery,
+    /// Whether it is the whole reassembly buffer; otherwise the first `len`
+    /// bytes of the input buffer.
+    assembled: bool,
+    /// Bytes behind the payload in the input buffer that leave with it (a
+    /// code point carried to the next piece: at most three).
+    drop_after: u8,
+    len: usize,
+}
+
+impl Ready {
+    fn input(what: Delivery, len: usize, drop_after: usize) -> Self {
+        debug_assert!(drop_after <= 3);
+        Ready {
+            what,
+            assembled: false,
+            drop_after: drop_after as u8,
+            len,
+        }
+    }
+
+    fn assembled(what: Delivery) -> Self {
+        Ready {
+            what,
+            assembled: true,
+            drop_after: 0,
+            len: 0,
+        }
+    }
 }
 
 impl From<HeaderError> for ProtocolError {
@@ -135,10 +190,76 @@ impl RecvState {
 }
 
 impl Connection {
-    /// Reads every complete frame (and, for data frames, every piece of
-    /// payload) the input buffer holds.
+    /// Drops from the buffers the payload that `poll_event_ref` lent.
+    pub(super) fn settle_lent(&mut self) {
+        if let Some(r) = self.rx.lent.take() {
+            if r.assembled {
+                self.rx.assembled.clear();
+            } else {
+                self.inbuf.advance(r.len + usize::from(r.drop_after));
+            }
+        }
+    }
+
+    /// Whether a payload is ready to be taken (it comes before queued events).
+    pub(super) fn rx_has_payload(&self) -> bool {
+        self.rx.ready.is_some()
+    }
+
+    /// Whether an event or a payload is ready to be taken.
+    pub(super) fn has_ready(&self) -> bool {
+        self.rx.ready.is_some() || !self.events.is_empty()
+    }
+
+    /// How many events are ready to be taken.
+    pub(super) fn pending_events(&self) -> usize {
+        self.events.len() + usize::from(self.rx.ready.is_some())
+    }
+
+    /// The next ready payload, if any, lent where it lies until the next
+    /// call; `settle_lent` drops it then.
+    pub(super) fn lend_ready(&mut self) -> Option<(Delivery, &[u8])> {
+        let r = self.rx.ready.take()?;
+        self.rx.lent = Some(r);
+        let data = if r.assembled {
+            &self.rx.assembled[..]
+        } else {
+            &self.inbuf.data()[..r.len]
+        };
+        Some((r.what, data))
+    }
+
+    /// The next ready payload, if any, as an owned event: it leaves the
+    /// buffer it lies in without a copy.
+    pub(super) fn take_ready(&mut self) -> Option<Event> {
+        let r = self.rx.ready.take()?;
+        let data = if r.assembled {
+            self.rx.assembled.split().freeze()
+        } else {
+            let data = self.inbuf.split_to(r.len).freeze();
+            self.inbuf.advance(usize::from(r.drop_after));
+            data
+        };
+        Some(match r.what {
+            Delivery::Message(MessageKind::Text) => Event::Text(Utf8Bytes::from_validated(data)),
+            Delivery::Message(MessageKind::Binary) => Event::Binary(data),
+            Delivery::Piece { kind, first, last } => Event::Fragment(Fragment {
+                kind,
+                data,
+                first,
+                last,
+            }),
+        })
+    }
+
+    /// Reads frames from the input buffer until one event is ready, or
+    /// until the buffered bytes run out. Frames are read as events are
+    /// taken, one event ahead: a read holding thousands of small frames
+    /// never becomes thousands of queued events, and each message is
+    /// handled while its bytes are in cache.
     pub(super) fn read_frames(&mut self) {
-        while matches!(self.phase, Phase::Open) {
+        self.settle_lent();
+        while matches!(self.phase, Phase::Open) && !self.has_ready() {
             let step = match self.rx.frame {
                 None => self.read_header(),
                 Some(h) if h.opcode.is_control() => self.read_control(h),
@@ -146,7 +267,18 @@ impl Connection {
             };
             match step {
                 Ok(true) => {}
-                Ok(false) => return,
+                Ok(false) => {
+                    if self.eof && matches!(self.phase, Phase::Open) && !self.has_ready() {
+                        // Every whole frame before the end of the stream has
+                        // been read: "If _The WebSocket Connection is Closed_
+                        // and no Close control frame was received by the
+                        // endpoint ... _The WebSocket Connection Close Code_ is
+                        // considered to be 1006" (§7.1.5).
+                        self.initiator.get_or_insert(Initiator::Remote);
+                        self.finish(CloseCode::ABNORMAL, String::new(), false);
+                    }
+                    return;
+                }
                 Err(e) => return self.fail(e),
             }
         }
@@ -275,51 +407,51 @@ impl Connection {
             let still_held = held > 0 && pending == held + avail;
             let tail = if still_held { avail } else { pending };
             let deliver = avail - tail;
+            // Bytes of this frame that leave the buffer behind the piece: a
+            // code point the frame ends inside, carried to the next piece.
+            let carried = if frame_done { tail } else { 0 };
             if deliver > 0 || (held > 0 && !still_held) || last {
-                let mut data = self.inbuf.split_to(deliver);
-                if held > 0 && !still_held {
-                    // The carried bytes go in front: a small copy, only when a
-                    // code point straddles two frames.
-                    let mut joined = BytesMut::with_capacity(held + deliver);
-                    joined.extend_from_slice(&self.rx.held_bytes[..held]);
-                    joined.extend_from_slice(&data);
-                    data = joined;
-                    self.rx.held = 0;
-                }
                 let first = core::mem::replace(&mut self.rx.first_piece, false);
-                self.events.push_back(Event::Fragment(Fragment {
-                    kind,
-                    data: data.freeze(),
-                    first,
-                    last,
-                }));
-            }
-            if frame_done {
-                if tail > 0 {
-                    // The frame ends inside a code point: carry it.
-                    let p = self.rx.utf8.pending();
-                    self.rx.held_bytes[..p.len()].copy_from_slice(p);
-                    self.rx.held = p.len();
-                    self.inbuf.advance(tail);
+                let what = Delivery::Piece { kind, first, last };
+                if held > 0 && !still_held {
+                    // The carried bytes go in front: the piece is put
+                    // together in the reassembly buffer (its capacity is
+                    // reused: no allocation).
+                    let assembled = &mut self.rx.assembled;
+                    assembled.clear();
+                    assembled.extend_from_slice(&self.rx.held_bytes[..held]);
+                    assembled.extend_from_slice(&self.inbuf.data()[..deliver]);
+                    self.inbuf.advance(deliver + carried);
+                    self.rx.held = 0;
+                    self.rx.ready = Some(Ready::assembled(what));
+                } else {
+                    self.rx.ready = Some(Ready::input(what, deliver, carried));
                 }
-            } else {
+            } else if carried > 0 {
+                self.inbuf.advance(carried);
+            }
+            if carried > 0 {
+                // The frame ends inside a code point: carry its bytes (the
+                // validator holds exactly them) to the next frame's piece.
+                self.rx.held_bytes[..pending].copy_from_slice(self.rx.utf8.pending());
+                self.rx.held = pending;
+            }
+            if !frame_done {
                 keep = tail;
             }
         } else if frame_done {
-            let data = self.inbuf.split_to(avail);
             if !last {
-                self.rx.assembled.extend_from_slice(&data);
+                let data = &self.inbuf.data()[..avail];
+                self.rx.assembled.extend_from_slice(data);
+                self.inbuf.advance(avail);
+            } else if self.rx.assembled.is_empty() {
+                // A single frame: delivered from where it lies, no copy.
+                self.rx.ready = Some(Ready::input(Delivery::Message(kind), avail, 0));
             } else {
-                let payload = if self.rx.assembled.is_empty() {
-                    data.freeze() // a single frame: no copy
-                } else {
-                    self.rx.assembled.extend_from_slice(&data);
-                    self.rx.assembled.split().freeze()
-                };
-                self.events.push_back(match kind {
-                    MessageKind::Text => Event::Text(Utf8Bytes::from_validated(payload)),
-                    MessageKind::Binary => Event::Binary(payload),
-                });
+                let data = &self.inbuf.data()[..avail];
+                self.rx.assembled.extend_from_slice(data);
+                self.inbuf.advance(avail);
+                self.rx.ready = Some(Ready::assembled(Delivery::Message(kind)));
             }
         } else {
             return Ok(false);

@@ -159,7 +159,7 @@ impl Connection {
     /// events queued so far have been taken (at once if there are none), so
     /// that the application's replies to them go out first.
     pub(super) fn defer_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
-        let close = DeferredClose::new(self.events.len(), code, reason);
+        let close = DeferredClose::new(self.pending_events(), code, reason);
         self.close_sent = true;
         if close.events_before == 0 {
             self.write_frame(true, Opcode::CLOSE, close.payload());
