@@ -117,7 +117,11 @@ fn rfc_7_2_3_2_shared_window() {
     let mut c = Compressor::new(15, 6);
     let first = c.compress_message(HELLO);
     let second = c.compress_message(HELLO);
-    assert_eq!(second, [0xf2, 0x00, 0x11, 0x00, 0x00], "{first:02x?} {second:02x?}");
+    assert_eq!(
+        second,
+        [0xf2, 0x00, 0x11, 0x00, 0x00],
+        "{first:02x?} {second:02x?}"
+    );
 }
 
 #[test]
@@ -145,7 +149,9 @@ fn rfc_7_2_3_3_no_compression_block() {
     assert_eq!(
         inflate_one(
             &mut d,
-            &[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00]
+            &[
+                0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00
+            ]
         )
         .unwrap(),
         HELLO
@@ -154,7 +160,9 @@ fn rfc_7_2_3_3_no_compression_block() {
     let mut c = Compressor::new(15, 0);
     assert_eq!(
         c.compress_message(HELLO),
-        [0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00]
+        [
+            0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00
+        ]
     );
 }
 
@@ -188,7 +196,9 @@ fn rfc_7_2_3_5_two_blocks() {
     assert_eq!(
         inflate_one(
             &mut d,
-            &[0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00]
+            &[
+                0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00
+            ]
         )
         .unwrap(),
         HELLO
@@ -249,7 +259,9 @@ fn data_after_the_final_block_fails() {
     let mut d = Decompressor::new(15);
     let e = inflate_one(
         &mut d,
-        &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+        &[
+            0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00,
+        ],
     )
     .unwrap_err();
     assert_eq!(e, InflateError::DataAfterFinalBlock);
@@ -257,7 +269,10 @@ fn data_after_the_final_block_fails() {
     // A second final block, even an empty one, is refused as well.
     let mut d = Decompressor::new(15);
     assert_eq!(
-        inflate_one(&mut d, &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x03, 0x00]),
+        inflate_one(
+            &mut d,
+            &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x03, 0x00]
+        ),
         Err(InflateError::DataAfterFinalBlock)
     );
 }
@@ -377,7 +392,10 @@ fn small_windows_keep_within_them() {
     let data = periodic(20_000, 3000, 1);
     let z = Compressor::new(15, 6).compress_message(&data);
     let mut d = Decompressor::new(9);
-    assert_eq!(inflate_message(&mut d, &[&z], 1), Err(InflateError::Corrupt));
+    assert_eq!(
+        inflate_message(&mut d, &[&z], 1),
+        Err(InflateError::Corrupt)
+    );
 }
 
 #[test]
@@ -432,7 +450,9 @@ fn client_offer_texts() {
     assert_eq!(DeflateConfig::disabled().offer_header(), "");
     // An invalid configuration is clamped, never sent as is.
     assert_eq!(
-        DeflateConfig::default().server_max_window_bits(3).offer_header(),
+        DeflateConfig::default()
+            .server_max_window_bits(3)
+            .offer_header(),
         "permessage-deflate; client_max_window_bits; server_max_window_bits=8"
     );
     // The offer we send parses back to itself.
@@ -806,7 +826,9 @@ fn server_no_context_takeover_rules() {
 #[test]
 fn server_accepts_quoted_values() {
     assert_eq!(
-        server(&["permessage-deflate; client_max_window_bits=\"10\"; server_max_window_bits=\"11\""]),
+        server(&[
+            "permessage-deflate; client_max_window_bits=\"10\"; server_max_window_bits=\"11\""
+        ]),
         Some((
             params(false, false, 11, 10),
             "permessage-deflate; server_max_window_bits=11; client_max_window_bits=10".into()
@@ -847,8 +869,14 @@ fn server_declines_out_of_range_values() {
         );
     }
     // server_max_window_bits needs a value; flags take none.
-    assert_eq!(server(&["permessage-deflate; server_max_window_bits"]), None);
-    assert_eq!(server(&["permessage-deflate; server_no_context_takeover=1"]), None);
+    assert_eq!(
+        server(&["permessage-deflate; server_max_window_bits"]),
+        None
+    );
+    assert_eq!(
+        server(&["permessage-deflate; server_no_context_takeover=1"]),
+        None
+    );
 }
 
 #[test]
@@ -877,13 +905,19 @@ fn server_with_nothing_acceptable_compresses_nothing() {
     assert_eq!(server(&[]), None);
     assert_eq!(server(&["x-webkit-deflate-frame"]), None);
     assert_eq!(
-        server(&["permessage-deflate; foo", "permessage-deflate; server_max_window_bits=20"]),
+        server(&[
+            "permessage-deflate; foo",
+            "permessage-deflate; server_max_window_bits=20"
+        ]),
         None
     );
     // A malformed header declines every offer in it.
     assert_eq!(server(&["permessage-deflate, x; a=\"open"]), None);
     // Disabled: nothing is accepted.
-    assert_eq!(DeflateConfig::disabled().select(["permessage-deflate"]), None);
+    assert_eq!(
+        DeflateConfig::disabled().select(["permessage-deflate"]),
+        None
+    );
 }
 
 #[test]
@@ -933,7 +967,9 @@ fn select_answers_are_accepted_by_the_offering_client() {
                 server_view,
                 "{offer} -> {answer}"
             );
-            assert!(client_view.client_no_context_takeover >= server_view.client_no_context_takeover);
+            assert!(
+                client_view.client_no_context_takeover >= server_view.client_no_context_takeover
+            );
         }
     }
 }
@@ -943,18 +979,29 @@ fn config_validation() {
     assert_eq!(DeflateConfig::default().validate(), Ok(()));
     assert_eq!(DeflateConfig::low_memory().validate(), Ok(()));
     assert_eq!(
-        DeflateConfig::default().server_max_window_bits(16).validate(),
-        Err(UsageError::InvalidConfig("server_max_window_bits is not 8 to 15"))
+        DeflateConfig::default()
+            .server_max_window_bits(16)
+            .validate(),
+        Err(UsageError::InvalidConfig(
+            "server_max_window_bits is not 8 to 15"
+        ))
     );
     assert_eq!(
-        DeflateConfig::default().client_max_window_bits(7).validate(),
-        Err(UsageError::InvalidConfig("client_max_window_bits is not 8 to 15"))
+        DeflateConfig::default()
+            .client_max_window_bits(7)
+            .validate(),
+        Err(UsageError::InvalidConfig(
+            "client_max_window_bits is not 8 to 15"
+        ))
     );
     assert_eq!(
         DeflateConfig::default().level(10).validate(),
         Err(UsageError::InvalidConfig("level is over 9"))
     );
-    let c = DeflateConfig::default().level(12).client_max_window_bits(0).clamped();
+    let c = DeflateConfig::default()
+        .level(12)
+        .client_max_window_bits(0)
+        .clamped();
     assert_eq!((c.level, c.client_max_window_bits), (9, 8));
     assert_eq!(c.clone().validate(), Ok(()));
     assert_eq!(DeflateConfig::default().threshold, 1024);
