@@ -304,6 +304,23 @@ fn corrupt_data_fails_with_1007_and_stays_failed() {
 }
 
 #[test]
+fn an_error_leaves_the_output_as_it_was() {
+    let text = periodic(100_000, 300, 3);
+    let mut z = Compressor::new(15, 6).compress_message(&text);
+    // The message ends with an empty stored block's header; its LEN and
+    // NLEN must be complements (RFC 1951 §3.2.4), and 0000 0000 are not.
+    z.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]);
+    let mut d = Decompressor::new(15);
+    let mut out = b"kept".to_vec();
+    assert_eq!(d.inflate(&z, &mut out, 1 << 20), Err(InflateError::Corrupt));
+    assert_eq!(out, b"kept");
+    let mut out = BytesMut::from(&b"kept"[..]);
+    let mut d = Decompressor::new(15);
+    assert_eq!(d.inflate(&z, &mut out, 1 << 20), Err(InflateError::Corrupt));
+    assert_eq!(&out[..], b"kept");
+}
+
+#[test]
 fn every_call_respects_its_output_limit() {
     let text = periodic(100_000, 300, 7);
     let mut c = Compressor::new(15, 9);
@@ -334,6 +351,26 @@ fn every_call_respects_its_output_limit() {
         }
     }
     assert_eq!(got, text);
+}
+
+/// Found by the `inflate` fuzz target: a message cut inside a block, whose
+/// restored `00 00 ff ff` decodes as more symbols. zlib takes the trailer
+/// into its bit buffer before it writes their output, so "trailer taken"
+/// is not "message done" when the room ran out.
+#[test]
+fn output_pending_behind_the_trailer_is_not_lost() {
+    let payload = [0x2a, 0xff, 0xff, 0x40, 0xff, 0xff];
+    let whole = inflate_message(&mut Decompressor::new(15), &[&payload], 1 << 16).unwrap();
+    assert!(whole.len() > 100);
+    for step in [1, 2, 3, 7] {
+        let split = inflate_message(
+            &mut Decompressor::new(15),
+            &[&payload[..1], &payload[1..3], &payload[3..]],
+            step,
+        )
+        .unwrap();
+        assert_eq!(split, whole, "step {step}");
+    }
 }
 
 #[test]

@@ -390,7 +390,7 @@ impl Decompressor {
     }
 
     /// Inflates the next piece of a message's compressed payload, appending
-    /// at most `max_out` bytes to `out`. `out` grows by at most 64 KiB at a
+    /// at most `max_out` bytes to `out` (none on error). `out` grows by at most 64 KiB at a
     /// time beyond what was produced (its capacity grows as a `Vec`'s does;
     /// reserve it for a tighter bound).
     pub fn inflate<B: DeflateBuf>(
@@ -442,10 +442,11 @@ impl Decompressor {
     pub fn finish_message_into(&mut self, out: &mut [u8]) -> Result<Inflated, InflateError> {
         let (consumed, produced) = self.run(&DEFLATE_TRAILER[self.trailer_fed..], out)?;
         self.trailer_fed += consumed;
-        // Once the whole trailer is taken, everything before it has been
-        // written: DEFLATE is decoded in order, and the trailer's stored
-        // block writes nothing.
-        if self.trailer_fed < DEFLATE_TRAILER.len() {
+        // Taken is not yet decoded: zlib reads input ahead into its bit
+        // buffer, so output may still be pending behind a full `out` even
+        // when the whole trailer is taken. Only a call that stops with room
+        // left, all input taken, has written everything.
+        if self.trailer_fed < DEFLATE_TRAILER.len() || produced == out.len() {
             return Ok(Inflated {
                 consumed: 0,
                 produced,
@@ -560,12 +561,17 @@ fn grow_loop<B: DeflateBuf>(
         produced: 0,
         status: InflateStatus::OutputFull,
     };
+    let start = out.len();
     while total.produced < max_out {
         let room = (max_out - total.produced).min((input.len() * 4).clamp(1024, GROW_MAX));
         let base = out.len();
         let r = call(input, out.grow(room));
-        out.truncate(base + r.as_ref().map_or(0, |r| r.produced));
-        let r = r?;
+        let Ok(r) = r else {
+            // The message is failed: none of this call's output stays.
+            out.truncate(start);
+            return r;
+        };
+        out.truncate(base + r.produced);
         total.consumed += r.consumed;
         total.produced += r.produced;
         input = &input[r.consumed..];
