@@ -186,9 +186,9 @@
 //! - `std` (default): `OsEntropy`, backed by the operating system's
 //!   generator, `Clock`, from `std::time::Instant` to [`Instant`], and
 //!   `std::error::Error` impls. Without it the crate is `no_std` + `alloc`.
-//! - `deflate` (default): permessage-deflate (RFC 7692): [`DeflateConfig`]
-//!   and the negotiation rules, [`Compressor`] and the bounded
-//!   [`Decompressor`], on the zlib-rs backend; `no_std` too
+//! - `deflate` (default): permessage-deflate (RFC 7692): `DeflateConfig`
+//!   and the negotiation rules, `Compressor` and the bounded
+//!   `Decompressor`, on the zlib-rs backend; `no_std` too
 //!   (`--no-default-features --features deflate`).
 
 #![no_std]
