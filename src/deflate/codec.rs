@@ -36,6 +36,8 @@ mod sealed {
         fn grow(&mut self, n: usize) -> &mut [u8];
         fn truncate(&mut self, len: usize);
         fn push(&mut self, b: u8);
+        /// The last `n` bytes (`n <= len`).
+        fn tail(&self, n: usize) -> &[u8];
     }
 
     impl Buf for Vec<u8> {
@@ -53,6 +55,9 @@ mod sealed {
         fn push(&mut self, b: u8) {
             Vec::push(self, b)
         }
+        fn tail(&self, n: usize) -> &[u8] {
+            &self[self.len() - n..]
+        }
     }
 
     impl Buf for BytesMut {
@@ -69,6 +74,9 @@ mod sealed {
         }
         fn push(&mut self, b: u8) {
             self.extend_from_slice(&[b])
+        }
+        fn tail(&self, n: usize) -> &[u8] {
+            &self[self.len() - n..]
         }
     }
 }
@@ -205,13 +213,16 @@ impl Compressor {
             }
         }
         if fin {
-            if out.len() == start {
+            let len = out.len();
+            if len == start {
                 // Nothing new since the last flush: zlib writes nothing for
                 // a repeated sync flush.
                 out.push(0x00);
+            } else if len >= start + 4 && out.tail(4) == DEFLATE_TRAILER {
+                out.truncate(len - DEFLATE_TRAILER.len());
             } else {
-                debug_assert!(out.len() >= start + 4);
-                out.truncate(out.len() - DEFLATE_TRAILER.len());
+                // A completed sync flush always ends with the trailer.
+                debug_assert!(false, "sync flush without its trailer");
             }
             if self.reset_per_message {
                 self.reset();
@@ -453,16 +464,14 @@ impl Decompressor {
                 status: InflateStatus::OutputFull,
             });
         }
-        self.trailer_fed = 0;
-        if self.after_final {
-            // The stream ended inside the message; whatever followed was
-            // checked to be empty. Start the next message afresh (what it
-            // could refer back to is gone: a reference fails as Corrupt).
-            self.after_final = false;
-            self.inner = None;
-        } else if self.reset_per_message {
+        if self.after_final || self.reset_per_message {
+            // After a final block the stream ended inside the message and
+            // whatever followed was checked to be empty: the next message
+            // starts afresh (what it could refer back to is gone, and a
+            // reference fails as Corrupt).
             self.reset();
         }
+        self.trailer_fed = 0;
         Ok(Inflated {
             consumed: 0,
             produced,
@@ -471,7 +480,8 @@ impl Decompressor {
     }
 
     /// Forgets the context (no context takeover) and keeps the memory.
-    /// Call it only between messages.
+    /// Call it between messages; mid-message it abandons the message. An
+    /// error stays: a failed decompressor refuses every call.
     ///
     /// zlib-rs's reset widens the window it accepts to 15 bits; the
     /// memory does not change (it always holds a 32 KiB window).
@@ -479,12 +489,16 @@ impl Decompressor {
         if let Some(i) = &mut self.inner {
             i.reset(false);
         }
+        self.after_final = false;
+        self.trailer_fed = 0;
     }
 
     /// Forgets the context and frees the zlib state; the next message
     /// allocates it again. Call it only between messages.
     pub fn release(&mut self) {
         self.inner = None;
+        self.after_final = false;
+        self.trailer_fed = 0;
     }
 
     fn fail(&mut self, e: InflateError) -> Result<(usize, usize), InflateError> {
