@@ -1141,3 +1141,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn codec_types_can_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Compressor>();
+    send_sync::<Decompressor>();
+    send_sync::<DeflateConfig>();
+    send_sync::<DeflateParams>();
+    send_sync::<ExtensionError>();
+    send_sync::<InflateError>();
+}
