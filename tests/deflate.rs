@@ -178,13 +178,20 @@ fn rfc_7_2_3_4_bfinal_block() {
         inflate_one(&mut d, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]).unwrap(),
         HELLO
     );
-    // Without the last 00 (not what the RFC shows, but nothing is lost).
+    // Without the last 00 (not what the RFC shows, but nothing is missing
+    // or ambiguous): the tail is not fed, and the next message is whole.
     assert_eq!(
         inflate_one(&mut d, &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]).unwrap(),
         HELLO
     );
     assert_eq!(
         inflate_one(&mut d, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]).unwrap(),
+        HELLO
+    );
+    // An empty message as a final empty block, as some zlib bindings send.
+    assert_eq!(inflate_one(&mut d, &[0x03, 0x00]).unwrap(), b"");
+    assert_eq!(
+        inflate_message(&mut d, &[&[0xf2, 0x48], &[0xcd, 0xc9, 0xc9, 0x07, 0x00]], 1).unwrap(),
         HELLO
     );
 }
@@ -254,26 +261,49 @@ fn fragments_compress_across_each_other() {
     assert_eq!(out, &text[..100]);
 }
 
+/// "An endpoint MAY use both DEFLATE blocks with the "BFINAL" bit set to 0
+/// and DEFLATE blocks with the "BFINAL" bit set to 1 ... The next DEFLATE
+/// block follows the padded data if any" (RFC 7692 §7.2.1): a message may
+/// go on after a final block, with a new stream.
 #[test]
-fn data_after_the_final_block_fails() {
+fn blocks_after_a_final_block_are_decoded() {
     let mut d = Decompressor::new(15);
-    let e = inflate_one(
-        &mut d,
-        &[
-            0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00,
-        ],
-    )
-    .unwrap_err();
-    assert_eq!(e, InflateError::DataAfterFinalBlock);
-    assert_eq!(e.close_code(), CloseCode::INVALID_PAYLOAD);
-    // A second final block, even an empty one, is refused as well.
+    assert_eq!(
+        inflate_message(
+            &mut d,
+            &[
+                &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+                &[0x0a, 0xcf, 0x2f, 0xca, 0x49, 0x01, 0x00]
+            ],
+            2
+        )
+        .unwrap(),
+        b"HelloWorld"
+    );
+    // The new stream goes on into the next message: §7.2.3.2's second
+    // message is 'H' and then 4 bytes from 5 back, here "orld".
+    assert_eq!(
+        inflate_one(&mut d, &[0xf2, 0x00, 0x11, 0x00, 0x00]).unwrap(),
+        b"Horld"
+    );
+    // Many final blocks, even empty ones, in one message.
+    let mut d = Decompressor::new(15);
+    let mut msg = vec![0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    for _ in 0..1000 {
+        msg.extend_from_slice(&[0x03, 0x00]);
+    }
+    msg.extend_from_slice(&[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00]);
+    assert_eq!(inflate_one(&mut d, &msg).unwrap(), b"HelloHello");
+    // The new stream cannot refer back across the end of the old one.
     let mut d = Decompressor::new(15);
     assert_eq!(
         inflate_one(
             &mut d,
-            &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x03, 0x00]
+            &[
+                0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0xf2, 0x00, 0x11, 0x00, 0x00
+            ]
         ),
-        Err(InflateError::DataAfterFinalBlock)
+        Err(InflateError::Corrupt)
     );
 }
 

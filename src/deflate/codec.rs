@@ -285,13 +285,10 @@ pub enum InflateStatus {
 #[non_exhaustive]
 pub enum InflateError {
     /// Not a valid DEFLATE stream (RFC 1951): a bad block type, code,
-    /// length or distance, or a distance beyond the data seen.
+    /// length or distance, or a distance beyond the data seen (before the
+    /// window, before the stream's first byte, or, with no context
+    /// takeover, into an earlier message).
     Corrupt,
-    /// The message's data went on after a block with BFINAL set ended the
-    /// DEFLATE stream. Only empty blocks may follow one, as in RFC 7692
-    /// §7.2.3.4 (`f3 48 cd c9 c9 07 00 00`), where a last `00` starts the
-    /// empty stored block that the receiver's `00 00 ff ff` completes.
-    DataAfterFinalBlock,
 }
 
 impl InflateError {
@@ -304,7 +301,6 @@ impl InflateError {
     pub(crate) fn description(&self) -> &'static str {
         match self {
             InflateError::Corrupt => "invalid compressed data",
-            InflateError::DataAfterFinalBlock => "compressed data after the final block",
         }
     }
 }
@@ -340,10 +336,11 @@ pub struct Decompressor {
     inner: Option<Inflate>,
     window_bits: u8,
     reset_per_message: bool,
-    /// A block with BFINAL set ended the DEFLATE stream in this message.
-    after_final: bool,
     /// Bytes of [`DEFLATE_TRAILER`] consumed by `finish_message`.
     trailer_fed: usize,
+    /// A final block ended the stream and no byte of the next one has
+    /// been read.
+    stream_ended: bool,
     failed: Option<InflateError>,
 }
 
@@ -368,8 +365,8 @@ impl Decompressor {
             inner: None,
             window_bits: window_bits.clamp(8, 15),
             reset_per_message: false,
-            after_final: false,
             trailer_fed: 0,
+            stream_ended: false,
             failed: None,
         }
     }
@@ -451,6 +448,22 @@ impl Decompressor {
     /// [`finish_message`](Self::finish_message) into a slice: writes at
     /// most `out.len()` bytes. `out` must not be empty.
     pub fn finish_message_into(&mut self, out: &mut [u8]) -> Result<Inflated, InflateError> {
+        if self.stream_ended && self.trailer_fed == 0 {
+            // The message's data ended with a final block, without the
+            // `00` that §7.2.3.4 says "is necessary to allow the payload to
+            // be decompressed in the same manner" (empty messages from
+            // some zlib bindings look like this: `03 00`). Nothing is
+            // missing and nothing is ambiguous, so the tail is not fed: it
+            // would begin a stored block the next message cannot finish.
+            if self.failed.is_none() {
+                self.end_message();
+                return Ok(Inflated {
+                    consumed: 0,
+                    produced: 0,
+                    status: InflateStatus::MessageEnd,
+                });
+            }
+        }
         let (consumed, produced) = self.run(&DEFLATE_TRAILER[self.trailer_fed..], out)?;
         self.trailer_fed += consumed;
         // Taken is not yet decoded: zlib reads input ahead into its bit
@@ -464,19 +477,19 @@ impl Decompressor {
                 status: InflateStatus::OutputFull,
             });
         }
-        if self.after_final || self.reset_per_message {
-            // After a final block the stream ended inside the message and
-            // whatever followed was checked to be empty: the next message
-            // starts afresh (what it could refer back to is gone, and a
-            // reference fails as Corrupt).
-            self.reset();
-        }
-        self.trailer_fed = 0;
+        self.end_message();
         Ok(Inflated {
             consumed: 0,
             produced,
             status: InflateStatus::MessageEnd,
         })
+    }
+
+    fn end_message(&mut self) {
+        if self.reset_per_message {
+            self.reset();
+        }
+        self.trailer_fed = 0;
     }
 
     /// Forgets the context (no context takeover) and keeps the memory.
@@ -489,16 +502,16 @@ impl Decompressor {
         if let Some(i) = &mut self.inner {
             i.reset(false);
         }
-        self.after_final = false;
         self.trailer_fed = 0;
+        self.stream_ended = false;
     }
 
     /// Forgets the context and frees the zlib state; the next message
     /// allocates it again. Call it only between messages.
     pub fn release(&mut self) {
         self.inner = None;
-        self.after_final = false;
         self.trailer_fed = 0;
+        self.stream_ended = false;
     }
 
     fn fail(&mut self, e: InflateError) -> Result<(usize, usize), InflateError> {
@@ -529,22 +542,30 @@ impl Decompressor {
             let co = (inflate.total_out() - out0) as usize;
             consumed += ci;
             produced += co;
-            if self.after_final && co > 0 {
-                return self.fail(InflateError::DataAfterFinalBlock);
+            if ci > 0 {
+                self.stream_ended = false;
             }
             match r {
                 Err(_) => return self.fail(InflateError::Corrupt),
                 Ok(zlib_rs::Status::StreamEnd) => {
-                    if self.after_final {
-                        // One final block per message is what §7.2.3.4
-                        // shows; more would only cost us a reset each.
-                        return self.fail(InflateError::DataAfterFinalBlock);
-                    }
-                    // A block with BFINAL set ended the DEFLATE stream.
-                    // Decode what follows in the message with a fresh
-                    // stream that must write nothing.
-                    self.after_final = true;
+                    // A block with BFINAL set ended the DEFLATE stream (its
+                    // output is all written). "An endpoint MAY use both
+                    // DEFLATE blocks with the "BFINAL" bit set to 0 and
+                    // DEFLATE blocks with the "BFINAL" bit set to 1. When
+                    // any DEFLATE block with the "BFINAL" bit set to 1
+                    // doesn't end at a byte boundary, an endpoint MUST add
+                    // minimal padding bits of 0 to make it end at a byte
+                    // boundary. The next DEFLATE block follows the padded
+                    // data if any." (§7.2.1) So the next byte starts a new
+                    // stream, in this message or the next, e.g. the `00`
+                    // of §7.2.3.4 that the receiver's `00 00 ff ff`
+                    // completes. A sender that ended its stream cannot
+                    // refer to what came before it, so the new stream
+                    // starts with an empty window (a reference back fails
+                    // as Corrupt). A reset is cheap (no allocation, no
+                    // clearing), so many final blocks cost little.
                     inflate.reset(false);
+                    self.stream_ended = true;
                     continue;
                 }
                 Ok(_) => {}

@@ -55,6 +55,15 @@
 //! `tests/deflate.rs` measures both. With no context takeover, `release`
 //! frees either between messages.
 //!
+//! Blocks with BFINAL set: "An endpoint MAY use both DEFLATE blocks with
+//! the "BFINAL" bit set to 0 and DEFLATE blocks with the "BFINAL" bit set
+//! to 1 ... The next DEFLATE block follows the padded data if any"
+//! (§7.2.1). So a final block ends a DEFLATE stream, not a message: what
+//! follows, in the message or the next one, is decoded as a new stream,
+//! with an empty window (its sender ended the old one and cannot refer to
+//! it; a reference back fails as corrupt). A message that ends right after
+//! a final block, without the `00` of §7.2.3.4, is taken as complete.
+//!
 //! What zlib-rs cannot tell through its safe API: whether a message's data
 //! (with the tail put back) ends on a block boundary. A peer that sends a
 //! message cut inside a block is not detected at that message's end; what
