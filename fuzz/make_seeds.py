@@ -212,7 +212,68 @@ def frame_header_seeds():
         write(t, name, h + b"\x00\x11\x22\x33\x44\x55\x66\x77")
 
 
+def raw_deflate(data, level=6, wbits=15):
+    """permessage-deflate payload: raw DEFLATE, sync flush, tail removed."""
+    import zlib
+    c = zlib.compressobj(level, zlib.DEFLATED, -wbits)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def inflate_seeds():
+    # flags: bits 0-2 window - 8, 3-5 output step, 6-7 level; byte 1 limit.
+    t = "inflate"
+    w15, w9 = 7, 1
+    text = b"Hello, hello! The same words, the same words, again and again. " * 8
+    s = {
+        "rfc_hello": (bytes.fromhex("f248cdc9c90700"), w15, 1, (3,)),
+        "rfc_stored": (bytes.fromhex("000500faff48656c6c6f00"), w15 | 8, 0, (5,)),
+        "rfc_bfinal": (bytes.fromhex("f348cdc9c9070000"), w15, 1, ()),
+        "rfc_two_blocks": (bytes.fromhex("f248050000 00ffffcac9c90700".replace(" ", "")), w15, 1, (4, 8)),
+        "empty": (b"\x00", w15, 0, ()),
+        "corrupt_btype": (b"\xff\xff\xff", w15, 0, ()),
+        "after_final": (bytes.fromhex("f348cdc9c90700f248cdc9c90700"), w15, 1, (7,)),
+        "text_w15": (raw_deflate(text), w15 | (2 << 3) | (2 << 6), 255, (10, 40)),
+        "text_w9": (raw_deflate(text, 9, 9), w9 | (1 << 3) | (1 << 6), 255, (1, 2, 3)),
+        "bomb_1mib": (raw_deflate(bytes(1 << 20), 9), w15 | (5 << 3), 16, (100, 500)),
+        "far_distance_w9": (raw_deflate(text * 20, 6, 15), w9, 255, ()),
+    }
+    for name, (payload, flags, limit, cuts) in s.items():
+        write(t, name, layout(payload, flags, limit, cuts))
+    # finish_message ended the message with output still pending behind the
+    # trailer (a block cut short; the trailer decodes as more symbols).
+    write(t, "regress_pending_after_trailer", bytes.fromhex("07072c002affff40ffff002affff40ffff"))
+
+
+def extension_header_seeds():
+    # byte 0: server window - 8 | client window - 8 << 3 | snct 64 | cnct 128.
+    t = "extension_header"
+    s = {
+        "browser": ("permessage-deflate; client_max_window_bits",),
+        "autobahn_13_7": ("permessage-deflate; client_no_context_takeover; client_max_window_bits; "
+                          "server_no_context_takeover; server_max_window_bits=9, permessage-deflate; "
+                          "client_no_context_takeover; client_max_window_bits; server_no_context_takeover, "
+                          "permessage-deflate; client_no_context_takeover; client_max_window_bits",),
+        "quoted": ('permessage-deflate; client_max_window_bits="10"; server_max_window_bits="8"',),
+        "two_lines": ("x-foo, permessage-deflate; server_max_window_bits=16",
+                      "permessage-deflate; server_max_window_bits=12"),
+        "malformed": ('permessage-deflate; a="open',),
+        "answer": ("permessage-deflate; server_no_context_takeover; client_max_window_bits=10",),
+        "duplicate": ("permessage-deflate; server_max_window_bits=10; server_max_window_bits=10",),
+    }
+    for i, (name, lines) in enumerate(s.items()):
+        data = b"".join(l.encode() for l in lines)
+        cuts, at = [], 0
+        for l in lines[:-1]:
+            at += len(l)
+            cuts.append(at)
+        write(t, name, layout(data, flags=(i * 37) & 0xFF, limit=6, cuts=cuts))
+
+
 if __name__ == "__main__":
+    inflate_seeds()
+    extension_header_seeds()
     decode_seeds("decode_server", [0x37, 0xFA, 0x21, 0x3D])
     decode_seeds("decode_client", None)
     handshake_server_seeds()

@@ -186,6 +186,10 @@
 //! - `std` (default): `OsEntropy`, backed by the operating system's
 //!   generator, `Clock`, from `std::time::Instant` to [`Instant`], and
 //!   `std::error::Error` impls. Without it the crate is `no_std` + `alloc`.
+//! - `deflate` (default): permessage-deflate (RFC 7692): `DeflateConfig`
+//!   and the negotiation rules, `Compressor` and the bounded
+//!   `Decompressor`, on the zlib-rs backend; `no_std` too
+//!   (`--no-default-features --features deflate`).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -202,6 +206,8 @@ extern crate std;
 mod close;
 mod config;
 mod connection;
+#[cfg(feature = "deflate")]
+mod deflate;
 mod error;
 mod event;
 mod frame;
@@ -219,6 +225,12 @@ pub use close::{CloseCode, MAX_REASON_LEN};
 pub use config::OsEntropy;
 pub use config::{Config, Entropy};
 pub use connection::{Connection, MAX_LEND, Role, State};
+#[cfg(feature = "deflate")]
+pub use deflate::{
+    Compressor, DEFLATE_TRAILER, Decompressor, DeflateBuf, DeflateConfig, DeflateDirection,
+    DeflateOffer, DeflateParams, ExtensionError, InflateError, InflateStatus, Inflated,
+    PERMESSAGE_DEFLATE, deflate_offers, parse_extension_header,
+};
 pub use error::{HandshakeError, PeerError, ProtocolError, UsageError};
 pub use event::{Close, Event, EventRef, Fragment, Initiator, MessageKind, Open, Utf8Bytes};
 pub use frame::{FrameHeader, HeaderError, MAX_HEADER_LEN, Opcode, RSV1, RSV2, RSV3, Status};

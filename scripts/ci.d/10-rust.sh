@@ -13,3 +13,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --no-default-features
 # The core is no_std + alloc: it must build for a Cortex-M3 with no OS.
 cargo build --no-default-features --target thumbv7m-none-eabi
 cargo clippy --no-default-features --target thumbv7m-none-eabi -- -D warnings
+cargo build --no-default-features --features deflate --target thumbv7m-none-eabi
+cargo clippy --no-default-features --features deflate --target thumbv7m-none-eabi -- -D warnings
+# The core without permessage-deflate, with std.
+cargo clippy --all-targets --no-default-features --features std -- -D warnings

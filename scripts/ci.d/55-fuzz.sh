@@ -19,6 +19,7 @@ declare -A RUNS=(
   [decode_client]=150000 [decode_server]=150000
   [handshake_client]=80000 [handshake_server]=120000
   [frame_header]=400000 [utf8]=400000
+  [inflate]=20000 [extension_header]=150000
 )
 
 start=$SECONDS
