@@ -166,22 +166,22 @@ typedef enum {
 // The connection's state, as the browser's `readyState`.
 typedef enum {
   // The opening handshake is under way.
-  RFC6455_STATE_CONNECTING = 0,
+  RFC6455_CONN_STATE_CONNECTING = 0,
   // Messages flow.
-  RFC6455_STATE_OPEN = 1,
+  RFC6455_CONN_STATE_OPEN = 1,
   // A close frame was sent or received, not both yet.
-  RFC6455_STATE_CLOSING = 2,
+  RFC6455_CONN_STATE_CLOSING = 2,
   // The connection is over; the `CLOSE` event is queued.
-  RFC6455_STATE_CLOSED = 3,
-} rfc6455_state;
+  RFC6455_CONN_STATE_CLOSED = 3,
+} rfc6455_conn_state;
 
 // Which end of the connection.
 typedef enum {
   // Sends the opening handshake and masks its frames.
-  RFC6455_ROLE_CLIENT = 0,
+  RFC6455_CONN_ROLE_CLIENT = 0,
   // Answers the opening handshake.
-  RFC6455_ROLE_SERVER = 1,
-} rfc6455_role;
+  RFC6455_CONN_ROLE_SERVER = 1,
+} rfc6455_conn_role;
 
 // The kind of a data message, for `rfc6455_send_fragment`.
 typedef enum {
@@ -556,13 +556,13 @@ rfc6455_status rfc6455_abort(rfc6455_conn *conn);
 //
 // # Safety
 // `conn` is a live handle; `out` MUST be writable.
-rfc6455_status rfc6455_state(rfc6455_conn *conn, rfc6455_state *out);
+rfc6455_status rfc6455_state(rfc6455_conn *conn, rfc6455_conn_state *out);
 
 // Writes the connection's role.
 //
 // # Safety
 // `conn` is a live handle; `out` MUST be writable.
-rfc6455_status rfc6455_role(rfc6455_conn *conn, rfc6455_role *out);
+rfc6455_status rfc6455_role(rfc6455_conn *conn, rfc6455_conn_role *out);
 
 // Lends the subprotocol agreed on (not NUL-terminated). Returns
 // `RFC6455_STATUS_EMPTY` (length 0) if there is none.
@@ -636,4 +636,4 @@ rfc6455_status rfc6455_request_protocol_at(rfc6455_conn *conn,
 #define rfc6455_config_default(cfg) rfc6455_config_init((cfg), sizeof *(cfg))
 
 /* An event struct ready for rfc6455_poll_event: `rfc6455_event ev = RFC6455_EVENT_INIT;` */
-#define RFC6455_EVENT_INIT { sizeof(rfc6455_event) }
+#define RFC6455_EVENT_INIT { .size = sizeof(rfc6455_event) }

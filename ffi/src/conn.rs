@@ -34,7 +34,7 @@ pub struct rfc6455_conn {
 /// Which end of the connection.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum rfc6455_role {
+pub enum rfc6455_conn_role {
     /// Sends the opening handshake and masks its frames.
     Client = 0,
     /// Answers the opening handshake.
@@ -44,7 +44,7 @@ pub enum rfc6455_role {
 /// The connection's state, as the browser's `readyState`.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum rfc6455_state {
+pub enum rfc6455_conn_state {
     /// The opening handshake is under way.
     Connecting = 0,
     /// Messages flow.
@@ -361,7 +361,7 @@ pub unsafe extern "C" fn rfc6455_server_new(
 }
 
 /// Creates a connection that starts OPEN, for an upgrade done elsewhere
-/// (an HTTP server's): framing only. `role` is a `rfc6455_role`;
+/// (an HTTP server's): framing only. `role` is a `rfc6455_conn_role`;
 /// `protocol` (NULL for none) records the subprotocol agreed on there.
 ///
 /// # Safety
@@ -966,14 +966,14 @@ pub unsafe extern "C" fn rfc6455_abort(conn: *mut rfc6455_conn) -> rfc6455_statu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rfc6455_state(
     conn: *mut rfc6455_conn,
-    out: *mut rfc6455_state,
+    out: *mut rfc6455_conn_state,
 ) -> rfc6455_status {
     with_conn("rfc6455_state", conn, false, |h| {
         let s = match h.conn.state() {
-            ws::State::Connecting => rfc6455_state::Connecting,
-            ws::State::Open => rfc6455_state::Open,
-            ws::State::Closing => rfc6455_state::Closing,
-            ws::State::Closed => rfc6455_state::Closed,
+            ws::State::Connecting => rfc6455_conn_state::Connecting,
+            ws::State::Open => rfc6455_conn_state::Open,
+            ws::State::Closing => rfc6455_conn_state::Closing,
+            ws::State::Closed => rfc6455_conn_state::Closed,
         };
         // SAFETY: the caller guarantees `out` is writable.
         unsafe { put(out, s, "out") }?;
@@ -988,12 +988,12 @@ pub unsafe extern "C" fn rfc6455_state(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rfc6455_role(
     conn: *mut rfc6455_conn,
-    out: *mut rfc6455_role,
+    out: *mut rfc6455_conn_role,
 ) -> rfc6455_status {
     with_conn("rfc6455_role", conn, false, |h| {
         let r = match h.conn.role() {
-            ws::Role::Client => rfc6455_role::Client,
-            ws::Role::Server => rfc6455_role::Server,
+            ws::Role::Client => rfc6455_conn_role::Client,
+            ws::Role::Server => rfc6455_conn_role::Server,
         };
         // SAFETY: the caller guarantees `out` is writable.
         unsafe { put(out, r, "out") }?;
