@@ -351,7 +351,7 @@ rfc6455_status rfc6455_client_new(const char *url,
 rfc6455_status rfc6455_server_new(const rfc6455_config *config, rfc6455_conn **out);
 
 // Creates a connection that starts OPEN, for an upgrade done elsewhere
-// (an HTTP server's): framing only. `role` is a `rfc6455_role`;
+// (an HTTP server's): framing only. `role` is a `rfc6455_conn_role`;
 // `protocol` (NULL for none) records the subprotocol agreed on there.
 //
 // # Safety
