@@ -6,8 +6,8 @@
 #      committed one (scripts/ffi-header.sh --check); clippy on rfc6455-ffi
 #      and rfc6455-capi (the crate with the code);
 #   3. make -C ffi: librfc6455.so/.a, build/echo_server, build/client;
-#   4. the C tests: plain, under ASan + UBSan, under valgrind (errors and
-#      definite leaks fail);
+#   4. the C tests: plain, under ASan + UBSan (gcc, then clang, which also
+#      builds the examples), under valgrind (errors and definite leaks fail);
 #   5. Autobahn groups 1-10 (scripts/autobahn.sh, the same expected results
 #      as the Rust examples): the C echo server in the server role, the C
 #      client (--autobahn) in the client role;
@@ -47,7 +47,9 @@ step build
 make -C ffi test
 make -C ffi test-asan
 make -C ffi test-valgrind
-step "C tests (plain, ASan+UBSan, valgrind)"
+# The examples and the sanitized tests again with clang (its warnings differ).
+make -C ffi BUILD=build/clang CC=clang all test-asan
+step "C tests (plain, ASan+UBSan with gcc and clang, valgrind)"
 
 # ---- 5. Autobahn, both roles, the C examples (no cargo build: both commands are set)
 AUTOBAHN_ROLES="server client" \
