@@ -351,8 +351,11 @@ class Connection:
             lib.rfc6455_free(h)
 
     def __del__(self):
-        if getattr(self, "_h", None) is not None:
-            self.free()
+        try:
+            if getattr(self, "_h", None) is not None:
+                self.free()
+        except Exception:  # at interpreter exit the library may be gone already
+            pass
 
     def __enter__(self) -> "Connection":
         return self
@@ -409,6 +412,19 @@ class Connection:
         """Hands in bytes read from the transport."""
         data = _bytes(data)
         _check(lib.rfc6455_handle_input(self._handle(), data, len(data)))
+
+    def input_buffer(self, size: int) -> memoryview:
+        """Lends up to ``size`` bytes (at most 1 MiB) of the connection's input
+        buffer to read into directly, e.g. ``n = sock.recv_into(buf)``; then call
+        ``commit_input(n)``. The view is valid only until the next call on the
+        connection: do not keep it (using it later is a use after free)."""
+        p, n = c_void_p(), c_size_t()
+        _check(lib.rfc6455_input_buffer(self._handle(), size, byref(p), byref(n)))
+        return memoryview((ctypes.c_uint8 * n.value).from_address(p.value)).cast("B")
+
+    def commit_input(self, n: int) -> None:
+        """Hands in the first ``n`` bytes of the buffer ``input_buffer`` lent."""
+        _check(lib.rfc6455_commit_input(self._handle(), n))
 
     def handle_eof(self) -> None:
         """The peer will send nothing more."""

@@ -434,3 +434,16 @@ def test_timers_through_the_binding():
     assert isinstance(events[1], Close)
     assert conn.data_to_send().startswith(b"HTTP/1.1 408")
     assert conn.should_close_transport() and conn.poll_timeout() is None
+
+
+def test_lent_input_buffer():
+    conn = Connection.open(Role.SERVER)
+    frame = bytes([0x81, 0x82, 1, 2, 3, 4, ord("h") ^ 1, ord("i") ^ 2])
+    buf = conn.input_buffer(1024)
+    assert len(buf) == 1024
+    buf[: len(frame)] = frame  # what sock.recv_into(buf) would do
+    conn.commit_input(len(frame))
+    assert list(conn.events()) == [Text("hi")]
+    with pytest.raises(Rfc6455Error) as e:
+        conn.commit_input(0)  # nothing is lent any more
+    assert e.value.status == Status.NOT_LENT
