@@ -183,7 +183,9 @@ static int run(const char *url, struct session *s) {
         uint64_t deadline, now = now_ns();
         int timeout_ms = -1;
         if (rfc6455_poll_timeout(s->conn, &deadline) == RFC6455_STATUS_OK)
-            timeout_ms = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
+            timeout_ms = deadline <= now ? 0 /* rounded up, at most a minute */
+                         : deadline - now >= 60000000000ull ? 60000
+                         : (int)((deadline - now + 999999) / 1000000);
         rfc6455_conn_state state;
         rfc6455_state(s->conn, &state);
         int want_stdin = s->read_stdin && !s->stdin_done && state == RFC6455_CONN_STATE_OPEN;

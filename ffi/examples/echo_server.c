@@ -258,8 +258,10 @@ int main(int argc, char **argv) {
             if (output_waits(c)) fds[i + 1].events |= POLLOUT;
         }
         int timeout_ms = -1;
-        if (deadline != RFC6455_NO_DEADLINE)
-            timeout_ms = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
+        if (deadline != RFC6455_NO_DEADLINE) /* rounded up, at most a minute */
+            timeout_ms = deadline <= now ? 0
+                         : deadline - now >= 60000000000ull ? 60000
+                         : (int)((deadline - now + 999999) / 1000000);
         size_t polled = n_clients;
         if (poll(fds, polled + 1, timeout_ms) < 0 && errno != EINTR) {
             perror("poll");

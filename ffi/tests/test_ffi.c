@@ -164,6 +164,9 @@ static void test_constructor_errors(void) {
     EXPECT(RFC6455_STATUS_RESERVED_HEADER, rfc6455_client_new("ws://h/", NULL, 0, reserved, 1, NULL, &c));
     EXPECT(RFC6455_STATUS_NULL_POINTER, rfc6455_client_new("ws://h/", NULL, 0, null_value, 1, NULL, &c));
     EXPECT(RFC6455_STATUS_NULL_POINTER, rfc6455_client_new("ws://h/", NULL, 0, NULL, 1, NULL, &c));
+    /* Counts and lengths too large to be arrays are refused before any read. */
+    EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_client_new("ws://h/", protos, SIZE_MAX, NULL, 0, NULL, &c));
+    EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_client_new("ws://h/", NULL, 0, bad_name, SIZE_MAX, NULL, &c));
     EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_open_new(7, NULL, NULL, &c));
     EXPECT(RFC6455_STATUS_NULL_POINTER, rfc6455_open_new(RFC6455_CONN_ROLE_CLIENT, NULL, NULL, NULL));
     EXPECT(RFC6455_STATUS_INVALID_UTF8, rfc6455_open_new(RFC6455_CONN_ROLE_CLIENT, "\xc3", NULL, &c));
@@ -224,6 +227,7 @@ static void test_null_out_params(void) {
     size_t n;
     OK(rfc6455_open_new(RFC6455_CONN_ROLE_SERVER, NULL, NULL, &c));
     EXPECT(N, rfc6455_handle_input(c, NULL, 3));
+    EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_handle_input(c, (const uint8_t *)"x", SIZE_MAX));
     OK(rfc6455_handle_input(c, NULL, 0));
     EXPECT(N, rfc6455_input_buffer(c, 8, NULL, &n));
     EXPECT(N, rfc6455_input_buffer(c, 8, &buf, NULL));

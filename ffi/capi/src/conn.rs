@@ -310,7 +310,11 @@ pub unsafe extern "C" fn rfc6455_client_new(
                 if protocols.is_null() {
                     return Err(Fail::null("protocols"));
                 }
-                // SAFETY: `protocols` points to `n_protocols` pointers.
+                if n_protocols > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
+                    return Err(Fail::new(Status::InvalidArgument, "too many protocols"));
+                }
+                // SAFETY: `protocols` points to `n_protocols` pointers, and
+                // their size fits in isize (checked above).
                 let list = unsafe { std::slice::from_raw_parts(protocols, n_protocols) };
                 for &p in list {
                     // SAFETY: each is a NUL-terminated string.

@@ -29,8 +29,10 @@
 //!   move between threads.
 //! - Pointers the library hands out (event payloads, lent input and output
 //!   buffers, request strings) are valid until the next call on the same
-//!   handle, unless a function's documentation says longer. They are never
-//!   NULL: an empty value is a non-NULL pointer with length 0.
+//!   handle, unless a function's documentation says longer; an event's
+//!   payload may be passed to that next call (an echo: `rfc6455_send_text(c,
+//!   ev.data, ev.len)`). They are never NULL: an empty value is a non-NULL
+//!   pointer with length 0.
 //! - A NULL handle or a NULL pointer where one is required, text that is not
 //!   UTF-8, a close code that may not be sent, a struct whose `size` is too
 //!   small, and commands after the connection closed are refused with a
