@@ -417,7 +417,12 @@ def main() -> int:
         svg_rel = os.path.relpath(svg_path, out_path.parent)
     except ValueError:
         svg_rel = str(svg_path)
-    out_path.write_text(markdown(summary, meta, allocs, versions, svg_rel), encoding="utf-8")
+    report = markdown(summary, meta, allocs, versions, svg_rel)
+    # The Python binding's figures (python/bench/decode.py --markdown) come after.
+    binding = Path(__file__).resolve().parent.parent / "python" / "bench" / "RESULTS.md"
+    if binding.exists():
+        report += "\n" + binding.read_text(encoding="utf-8")
+    out_path.write_text(report, encoding="utf-8")
     summary_path = target / "bench-summary.json"
     summary_path.write_text(json.dumps({"quick": meta.get("quick"), "versions": versions, "workloads": summary},
                                        indent=2), encoding="utf-8")

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 SEED=${FUZZ_SEED:-6455}
 # Runs per target, sized from their speed on a 2-core machine.
 declare -A RUNS=(
-  [connection]=40000 [pair_ledger]=8000
+  [connection]=40000 [pair_ledger]=8000 [capi]=50000
   [decode_client]=150000 [decode_server]=150000
   [handshake_client]=80000 [handshake_server]=120000
   [frame_header]=400000 [utf8]=400000
