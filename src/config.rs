@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+#[cfg(feature = "deflate")]
+use crate::deflate::DeflateConfig;
 use crate::error::UsageError;
 use crate::handshake::HEADER_TABLE;
 
@@ -111,6 +113,15 @@ pub struct Config {
     /// a slow link is legitimate, and only the application knows how long
     /// is too long.
     pub message_timeout: Option<Duration>,
+
+    /// permessage-deflate (RFC 7692): whether a client offers it and a
+    /// server accepts it, with which parameters, and which messages are
+    /// compressed. Default [`DeflateConfig::default`]: on, as browsers and
+    /// Node's `ws` (a client offers, a server accepts the first offer it
+    /// can honour; messages of 1 KiB or more are compressed).
+    /// [`DeflateConfig::disabled`] turns it off.
+    #[cfg(feature = "deflate")]
+    pub deflate: DeflateConfig,
 }
 
 impl Default for Config {
@@ -131,6 +142,8 @@ impl Default for Config {
             pong_timeout: Some(Duration::from_secs(30)),
             close_timeout: Some(Duration::from_secs(10)),
             message_timeout: None,
+            #[cfg(feature = "deflate")]
+            deflate: DeflateConfig::default(),
         }
     }
 }
@@ -179,6 +192,12 @@ setters! {
     close_timeout: Option<Duration>;
     /// Sets [`Config::message_timeout`](#structfield.message_timeout).
     message_timeout: Option<Duration>;
+}
+
+#[cfg(feature = "deflate")]
+setters! {
+    /// Sets [`Config::deflate`](#structfield.deflate).
+    deflate: DeflateConfig;
 }
 
 impl Config {
@@ -233,6 +252,8 @@ impl Config {
                 "a timeout is zero (None switches it off)",
             ));
         }
+        #[cfg(feature = "deflate")]
+        self.deflate.validate()?;
         Ok(())
     }
 
@@ -278,13 +299,19 @@ impl Config {
                 *t = Some(Duration::from_millis(1));
             }
         }
+        #[cfg(feature = "deflate")]
+        {
+            self.deflate = self.deflate.clamped();
+        }
         self
     }
 
     /// A preset for small targets (microcontrollers, many idle connections
     /// on a small host): 64 KiB messages and frames, 64 fragments, 4 KiB
     /// handshake heads with at most 32 headers of 2 KiB, 256 KiB of pending
-    /// output.
+    /// output; with the `deflate` feature, [`DeflateConfig::low_memory`]
+    /// (9-bit windows, no context takeover: the codec state is freed by
+    /// `Connection::shrink_to_fit` between messages).
     ///
     /// ```
     /// let config = rfc6455::Config::low_memory().max_fragments(16);
@@ -300,6 +327,8 @@ impl Config {
             max_headers: 32,
             max_header_line: 2 << 10,
             max_pending_output: 256 << 10,
+            #[cfg(feature = "deflate")]
+            deflate: DeflateConfig::low_memory(),
             ..Config::default()
         }
     }

@@ -10,6 +10,8 @@
 use core::fmt;
 
 use crate::close::{CloseCode, ClosePayloadError};
+#[cfg(feature = "deflate")]
+use crate::deflate::ExtensionError;
 
 /// The peer violated the framing or message rules; the connection was
 /// failed with [`ProtocolError::close_code`].
@@ -20,7 +22,9 @@ pub enum ProtocolError {
     UnmaskedFrame,
     /// A server frame was masked (§5.1).
     MaskedFrame,
-    /// An RSV bit was set that no negotiated extension owns (§5.2).
+    /// An RSV bit was set that no negotiated extension owns (§5.2): RSV2
+    /// or RSV3, RSV1 without permessage-deflate, or RSV1 on a control or
+    /// continuation frame (RFC 7692 §6).
     ReservedBits,
     /// A reserved opcode was used (§5.2).
     ReservedOpcode,
@@ -51,13 +55,18 @@ pub enum ProtocolError {
     /// A data message took longer than `Config::message_timeout` to
     /// arrive (failed with 1008).
     MessageTimeout,
+    /// A compressed message (permessage-deflate) was not valid DEFLATE
+    /// data (RFC 7692 §7.2.2): failed with 1007.
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
     /// The close code the connection is failed with.
     pub fn close_code(&self) -> CloseCode {
         match self {
-            ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData => {
+                CloseCode::INVALID_PAYLOAD
+            }
             ProtocolError::FrameTooBig | ProtocolError::MessageTooBig => CloseCode::MESSAGE_TOO_BIG,
             ProtocolError::TooManyFragments | ProtocolError::MessageTimeout => {
                 CloseCode::POLICY_VIOLATION
@@ -85,6 +94,7 @@ impl ProtocolError {
             ProtocolError::MessageTooBig => "message too big",
             ProtocolError::TooManyFragments => "too many fragments",
             ProtocolError::MessageTimeout => "message took too long to arrive",
+            ProtocolError::InvalidCompressedData => "invalid compressed data",
         }
     }
 }
@@ -163,6 +173,10 @@ pub enum HandshakeError {
     /// further data" (§4.1); what clients that send early need is kept, not
     /// more. Answered with 400.
     EarlyData,
+    /// Client: the server's permessage-deflate answer breaks RFC 7692
+    /// §7.1 or does not fit our offer; the error says which rule.
+    #[cfg(feature = "deflate")]
+    Extension(ExtensionError),
 }
 
 impl HandshakeError {
@@ -226,6 +240,10 @@ impl fmt::Display for HandshakeError {
             HandshakeError::Timeout => f.write_str("opening handshake timed out"),
             HandshakeError::EarlyData => {
                 f.write_str("too much data sent before the handshake was answered")
+            }
+            #[cfg(feature = "deflate")]
+            HandshakeError::Extension(e) => {
+                write!(f, "permessage-deflate negotiation failed: {e}")
             }
         }
     }

@@ -136,6 +136,10 @@ pub struct Open {
     pub protocol: Option<String>,
     /// The extensions the server accepted, as the header's text.
     pub extensions: Option<String>,
+    /// The permessage-deflate parameters agreed, if compression was
+    /// negotiated (RFC 7692).
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<crate::deflate::DeflateParams>,
 }
 
 /// Who started the closing of a connection.

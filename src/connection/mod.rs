@@ -1,5 +1,7 @@
 //! The connection state machine.
 
+#[cfg(feature = "deflate")]
+mod compress;
 mod input;
 mod recv;
 mod send;
@@ -19,6 +21,8 @@ use crate::handshake::{
     ResponseCheck, parse_request, write_reject,
 };
 use crate::time::Timers;
+#[cfg(feature = "deflate")]
+use compress::PerMessageDeflate;
 use input::InputBuffer;
 pub(crate) use recv::Delivery;
 use recv::RecvState;
@@ -168,6 +172,12 @@ pub struct Connection {
     close_received: bool,
     initiator: Option<Initiator>,
     protocol: Option<String>,
+    /// The `Sec-WebSocket-Extensions` value agreed on, if any.
+    extensions: Option<String>,
+    /// permessage-deflate, when negotiated: the parameters and both codecs
+    /// (their zlib state allocated on first use).
+    #[cfg(feature = "deflate")]
+    pmd: Option<Box<PerMessageDeflate>>,
     eof: bool,
     close_transport: bool,
     /// Every deadline, and the latest instant handed in (`timers.rs`).
@@ -204,6 +214,9 @@ impl Connection {
             close_received: false,
             initiator: None,
             protocol: None,
+            extensions: None,
+            #[cfg(feature = "deflate")]
+            pmd: None,
             eof: false,
             close_transport: false,
             timers: Timers::default(),
@@ -237,7 +250,7 @@ impl Connection {
     ) -> Result<Self, UsageError> {
         config.validate()?;
         let mut conn = Connection::new(Role::Client, config, Box::new(entropy), Phase::Closed);
-        let hs = request.start(&mut *conn.entropy, &mut conn.out)?;
+        let hs = request.start(&mut *conn.entropy, &mut conn.out, &conn.config)?;
         conn.phase = Phase::ClientHandshake(Box::new(hs), HeadScanner::default());
         conn.timers_on_create();
         Ok(conn)
@@ -275,6 +288,34 @@ impl Connection {
     pub fn with_protocol(mut self, protocol: impl Into<String>) -> Self {
         self.protocol = Some(protocol.into());
         self
+    }
+
+    /// Records permessage-deflate parameters agreed on during an upgrade
+    /// done elsewhere (e.g. with [`DeflateConfig::select`] over the
+    /// request's `Sec-WebSocket-Extensions`, whose answer went into the
+    /// 101), so that this connection compresses and inflates with them.
+    /// The level and threshold come from the connection's `Config::deflate`.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, DeflateConfig};
+    /// let config = Config::default();
+    /// let (params, answer) = config.deflate
+    ///     .select(["permessage-deflate; client_max_window_bits"]).unwrap();
+    /// assert_eq!(answer, "permessage-deflate");
+    /// let conn = Connection::open_server(config).with_deflate(params);
+    /// assert_eq!(conn.deflate(), Some(params));
+    /// ```
+    ///
+    /// [`DeflateConfig::select`]: crate::DeflateConfig::select
+    #[cfg(feature = "deflate")]
+    pub fn with_deflate(mut self, params: crate::DeflateParams) -> Self {
+        self.set_deflate(Some(params));
+        self
+    }
+
+    #[cfg(feature = "deflate")]
+    fn set_deflate(&mut self, params: Option<crate::DeflateParams>) {
+        self.pmd = params.map(|p| Box::new(PerMessageDeflate::new(p, self.role, &self.config.deflate)));
     }
 
     // ---- getters ----
@@ -319,6 +360,19 @@ impl Connection {
     /// The subprotocol agreed on in the handshake.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
+    }
+
+    /// The `Sec-WebSocket-Extensions` value the handshake agreed on, if
+    /// any (as in [`Open::extensions`]).
+    pub fn extensions(&self) -> Option<&str> {
+        self.extensions.as_deref()
+    }
+
+    /// The permessage-deflate parameters in use, if compression was
+    /// negotiated (as in `Open::deflate`).
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<crate::DeflateParams> {
+        self.pmd.as_ref().map(|p| p.params)
     }
 
     /// The configuration.
@@ -432,6 +486,10 @@ impl Connection {
         if self.pending_pongs.is_empty() {
             self.pending_pongs = VecDeque::new();
         }
+        #[cfg(feature = "deflate")]
+        if let Some(pmd) = &mut self.pmd {
+            pmd.shrink(self.rx.in_message(), self.tx.in_message());
+        }
     }
 
     /// Hands in the first `n` bytes of the slice from
@@ -525,11 +583,18 @@ impl Connection {
                         Ok(ResponseCheck::Open {
                             protocol,
                             extensions,
+                            #[cfg(feature = "deflate")]
+                            deflate,
                         }) => {
                             self.protocol.clone_from(&protocol);
+                            self.extensions.clone_from(&extensions);
+                            #[cfg(feature = "deflate")]
+                            self.set_deflate(deflate);
                             self.events.push_back(Event::Open(Open {
                                 protocol,
                                 extensions,
+                                #[cfg(feature = "deflate")]
+                                deflate,
                             }));
                             self.phase = Phase::Open;
                             self.timers_on_open();
@@ -632,11 +697,36 @@ impl Connection {
         let Phase::ServerDecision(req) = &self.phase else {
             return Err(UsageError::InvalidState);
         };
-        accept.write(req, &mut self.out)?;
+        // "A server MUST decline an extension negotiation offer for this
+        // extension if any of the following conditions are met: ..."
+        // (RFC 7692 §7.1): the first offer that is well formed is accepted
+        // (`DeflateConfig::select_from`), unless the application declined
+        // compression for this connection.
+        #[cfg(feature = "deflate")]
+        let (deflate, extensions) = if accept.no_compression || !req.is_websocket() {
+            (None, None)
+        } else {
+            match req
+                .parsed_extensions()
+                .ok()
+                .and_then(|exts| self.config.deflate.select_from(&exts))
+            {
+                Some((params, answer)) => (Some(params), Some(answer)),
+                None => (None, None),
+            }
+        };
+        #[cfg(not(feature = "deflate"))]
+        let extensions: Option<String> = None;
+        accept.write(req, extensions.as_deref(), &mut self.out)?;
         self.protocol.clone_from(&accept.protocol);
+        self.extensions.clone_from(&extensions);
+        #[cfg(feature = "deflate")]
+        self.set_deflate(deflate);
         self.events.push_back(Event::Open(Open {
             protocol: accept.protocol,
-            extensions: None,
+            extensions,
+            #[cfg(feature = "deflate")]
+            deflate,
         }));
         self.phase = Phase::Open;
         self.timers_on_open();

@@ -9,7 +9,7 @@ use crate::close::{CloseCode, parse_close_payload};
 use crate::config::Config;
 use crate::error::{PeerError, ProtocolError};
 use crate::event::{Event, Fragment, Initiator, MessageKind, Utf8Bytes};
-use crate::frame::{FrameHeader, HeaderError, Opcode, Status};
+use crate::frame::{FrameHeader, HeaderError, Opcode, RSV1, Status};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
 
@@ -31,6 +31,12 @@ pub(super) struct RecvState {
     /// The type of the data message under way, if any.
     message: Option<MessageKind>,
     message_len: u64,
+    /// Whether the message under way is compressed (RSV1 on its first
+    /// frame, permessage-deflate).
+    compressed: bool,
+    /// The message's inflated size so far (streaming mode).
+    #[cfg(feature = "deflate")]
+    inflated: usize,
     fragments: usize,
     /// Streaming mode: whether the message's first piece is still to come.
     first_piece: bool,
@@ -115,12 +121,27 @@ impl RecvState {
 
     /// Checks a new frame's header against the rules and the limits, before
     /// any of its payload is read: nothing is reserved for a declared length.
-    fn begin(&mut self, h: FrameHeader, role: Role, config: &Config) -> Result<(), ProtocolError> {
+    fn begin(
+        &mut self,
+        h: FrameHeader,
+        role: Role,
+        config: &Config,
+        deflate: bool,
+    ) -> Result<(), ProtocolError> {
         // "MUST be 0 unless an extension is negotiated that defines meanings
         // for non-zero values. If a nonzero value is received and none of the
         // negotiated extensions defines the meaning of such a nonzero value,
         // the receiving endpoint MUST _Fail the WebSocket Connection_" (§5.2).
-        if h.rsv != 0 {
+        // permessage-deflate owns RSV1, and only RSV1 (RFC 7692 §6).
+        let rsv1 = h.rsv & RSV1 != 0;
+        if h.rsv & !RSV1 != 0 || (rsv1 && !deflate) {
+            return Err(ProtocolError::ReservedBits);
+        }
+        // "An endpoint MUST NOT set the "Per-Message Compressed" bit of
+        // control frames and non-first fragments of a data message. An
+        // endpoint receiving such a frame MUST _Fail the WebSocket
+        // Connection_" (RFC 7692 §6.1).
+        if rsv1 && (h.opcode.is_control() || h.opcode == Opcode::CONTINUATION) {
             return Err(ProtocolError::ReservedBits);
         }
         // "If an unknown opcode is received, the receiving endpoint MUST _Fail
@@ -166,6 +187,11 @@ impl RecvState {
                     };
                     self.message = Some(kind);
                     self.message_len = 0;
+                    self.compressed = rsv1;
+                    #[cfg(feature = "deflate")]
+                    {
+                        self.inflated = 0;
+                    }
                     self.fragments = 0;
                     self.first_piece = true;
                     self.held = 0;
@@ -290,7 +316,9 @@ impl Connection {
     /// memory follows what arrived, not what the peer claims.
     pub(super) fn frame_room(&self, len: usize) -> usize {
         match self.rx.frame {
-            Some(h) if !h.opcode.is_control() && !self.config.streaming => {
+            // A compressed frame is inflated as it arrives: its bytes do
+            // not stay.
+            Some(h) if !h.opcode.is_control() && !self.config.streaming && !self.rx.compressed => {
                 let buffered = self.inbuf.len() as u64;
                 let missing = self.rx.remaining.saturating_sub(buffered);
                 let arrived = self.rx.taken + buffered.min(self.rx.remaining);
@@ -306,7 +334,11 @@ impl Connection {
             Status::Partial => Ok(false),
             Status::Complete(h, n) => {
                 self.inbuf.advance(n);
-                self.rx.begin(h, self.role, &self.config)?;
+                #[cfg(feature = "deflate")]
+                let deflate = self.pmd.is_some();
+                #[cfg(not(feature = "deflate"))]
+                let deflate = false;
+                self.rx.begin(h, self.role, &self.config, deflate)?;
                 if !h.opcode.is_control() && h.opcode != Opcode::CONTINUATION {
                     self.timers_on_message_start();
                 }
@@ -367,6 +399,10 @@ impl Connection {
     }
 
     fn read_data(&mut self, h: FrameHeader) -> Result<bool, ProtocolError> {
+        #[cfg(feature = "deflate")]
+        if self.rx.compressed {
+            return self.read_compressed(h);
+        }
         let kind = self.rx.message.unwrap_or(MessageKind::Binary);
         let avail = self.rx.remaining.min(self.inbuf.len() as u64) as usize;
         if avail > self.rx.done {
@@ -469,6 +505,130 @@ impl Connection {
             self.timers_on_message_end();
         }
         Ok(true)
+    }
+
+    /// The inflate stage (RFC 7692 §7.2.2), for a frame of a compressed
+    /// message: its bytes are unmasked as they arrive, then inflated in
+    /// steps of at most `INFLATE_STEP` into the reassembly buffer, and the
+    /// UTF-8 check runs over what comes out. Whole messages: the output
+    /// grows until the message ends, and fails with 1009 as soon as it
+    /// passes `max_message_size` (so at most the limit plus one byte is
+    /// ever held). Streaming: each step's output is a piece, delivered
+    /// before the next step runs, so memory is the step whatever the
+    /// message's size; a text piece never ends inside a code point.
+    #[cfg(feature = "deflate")]
+    fn read_compressed(&mut self, h: FrameHeader) -> Result<bool, ProtocolError> {
+        use super::compress::INFLATE_STEP;
+        use crate::deflate::InflateStatus;
+
+        let kind = self.rx.message.unwrap_or(MessageKind::Binary);
+        let avail = self.rx.remaining.min(self.inbuf.len() as u64) as usize;
+        if avail > self.rx.done {
+            if let Some(key) = h.mask {
+                let phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
+                apply_mask(&mut self.inbuf.data_mut()[self.rx.done..avail], key, phase);
+            }
+            self.rx.done = avail;
+        }
+        let frame_done = avail as u64 == self.rx.remaining;
+        let last = frame_done && h.fin;
+        let streaming = self.config.streaming;
+        let max = self.config.max_message_size;
+        let Some(pmd) = self.pmd.as_deref_mut() else {
+            // `begin` lets RSV1 through only with the extension.
+            return Err(ProtocolError::ReservedBits);
+        };
+        let rx = &mut self.rx;
+        loop {
+            let input = &self.inbuf.data()[..rx.done];
+            if input.is_empty() && !last {
+                // Everything that arrived is inflated; wait for more, or for
+                // the next frame.
+                if !frame_done {
+                    return Ok(false);
+                }
+                rx.frame = None;
+                return Ok(true);
+            }
+            if streaming {
+                // The piece before was taken (the loop in `read_frames` stops
+                // at a ready one); a code point it left unfinished starts
+                // this one.
+                rx.assembled.clear();
+                rx.assembled.extend_from_slice(&rx.held_bytes[..rx.held]);
+                rx.held = 0;
+            }
+            let base = rx.assembled.len();
+            let room = if streaming {
+                INFLATE_STEP
+            } else {
+                (max + 1 - base).min(INFLATE_STEP)
+            };
+            let dec = &mut pmd.decompressor;
+            let r = if input.is_empty() {
+                // "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of
+                // the payload of the message. Decompress the resulting data
+                // using DEFLATE" (RFC 7692 §7.2.2).
+                dec.finish_message(&mut rx.assembled, room)
+            } else {
+                dec.inflate(input, &mut rx.assembled, room)
+            }
+            // "data within a message that was not consistent with the type
+            // of the message" (RFC 6455 §7.4.1): 1007.
+            .map_err(|_| ProtocolError::InvalidCompressedData)?;
+            self.inbuf.advance(r.consumed);
+            rx.done -= r.consumed;
+            rx.remaining -= r.consumed as u64;
+            rx.taken += r.consumed as u64;
+            let produced = &rx.assembled[base..];
+            rx.inflated = rx.inflated.saturating_add(produced.len());
+            // The decompressed size counts against the limit: "the
+            // endpoint MUST _Fail the WebSocket Connection_" with 1009 for
+            // a message "too big for it to process" (RFC 6455 §7.4.1).
+            if rx.inflated > max {
+                return Err(ProtocolError::MessageTooBig);
+            }
+            if kind == MessageKind::Text {
+                rx.utf8
+                    .feed(produced)
+                    .map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            let end = r.status == InflateStatus::MessageEnd;
+            if end && !rx.utf8.is_complete() {
+                return Err(ProtocolError::InvalidUtf8);
+            }
+            if streaming {
+                if kind == MessageKind::Text && !end {
+                    // Hold back a code point the output leaves unfinished.
+                    let pending = rx.utf8.pending();
+                    let cut = rx.assembled.len() - pending.len();
+                    rx.held_bytes[..pending.len()].copy_from_slice(pending);
+                    rx.held = pending.len();
+                    rx.assembled.truncate(cut);
+                }
+                if !rx.assembled.is_empty() || end {
+                    let first = core::mem::replace(&mut rx.first_piece, false);
+                    let what = Delivery::Piece {
+                        kind,
+                        first,
+                        last: end,
+                    };
+                    rx.ready = Some(Ready::assembled(what));
+                }
+            } else if end {
+                rx.ready = Some(Ready::assembled(Delivery::Message(kind)));
+            }
+            if end {
+                rx.frame = None;
+                rx.message = None;
+                rx.compressed = false;
+                self.timers_on_message_end();
+                return Ok(true);
+            }
+            if rx.ready.is_some() {
+                return Ok(true);
+            }
+        }
     }
 
     /// "_Fail the WebSocket Connection_": send a close frame with the

@@ -6,6 +6,8 @@ use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::UsageError;
 use crate::event::Utf8Bytes;
 use crate::event::{Initiator, MessageKind};
+#[cfg(feature = "deflate")]
+use crate::frame::RSV1;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, Opcode};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
@@ -20,7 +22,17 @@ const ZERO_COPY_MIN: usize = 4096;
 #[derive(Default)]
 pub(super) struct SendState {
     fragmenting: Option<MessageKind>,
+    /// Whether the fragmented message under way is compressed.
+    #[cfg(feature = "deflate")]
+    compressed: bool,
     utf8: Utf8Validator,
+}
+
+impl SendState {
+    /// Whether a fragmented message is under way.
+    pub(super) fn in_message(&self) -> bool {
+        self.fragmenting.is_some()
+    }
 }
 
 fn data_opcode(kind: MessageKind) -> Opcode {
@@ -97,7 +109,11 @@ impl Connection {
     }
 
     fn encode_frame(&mut self, fin: bool, opcode: Opcode, payload: &[u8]) {
-        let mask = self.encode_header(fin, opcode, payload.len(), payload.len());
+        self.encode_frame_rsv(fin, 0, opcode, payload);
+    }
+
+    fn encode_frame_rsv(&mut self, fin: bool, rsv: u8, opcode: Opcode, payload: &[u8]) {
+        let mask = self.encode_header(fin, rsv, opcode, payload.len(), payload.len());
         let start = self.out.len();
         self.out.extend_from_slice(payload);
         if let Some(key) = mask {
@@ -110,6 +126,7 @@ impl Connection {
     fn encode_header(
         &mut self,
         fin: bool,
+        rsv: u8,
         opcode: Opcode,
         len: usize,
         reserve: usize,
@@ -124,7 +141,7 @@ impl Connection {
         });
         let header = FrameHeader {
             fin,
-            rsv: 0,
+            rsv,
             opcode,
             mask,
             payload_len: len as u64,
@@ -143,7 +160,7 @@ impl Connection {
             return self.write_frame(fin, opcode, &payload);
         }
         self.flush_pongs();
-        self.encode_header(fin, opcode, payload.len(), 0);
+        self.encode_header(fin, 0, opcode, payload.len(), 0);
         let ahead = self.out.split().freeze();
         self.queued.push_back(ahead);
         self.queued.push_back(payload);
@@ -209,16 +226,86 @@ impl Connection {
         self.send_message_bytes(Opcode::BINARY, data)
     }
 
+    /// Sends a whole message in one frame, never compressed, whatever
+    /// was negotiated: what Node `ws` does with `{ compress: false }`
+    /// (already-compressed data, or bytes that must not be compressed
+    /// together with secrets in the same context). Without
+    /// permessage-deflate it is `send_text` / `send_binary`.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, DeflateParams, MessageKind};
+    /// let mut conn = Connection::open_server(Config::default())
+    ///     .with_deflate(DeflateParams::default());
+    /// let data = vec![b'a'; 4096];
+    /// conn.send_uncompressed(MessageKind::Binary, &data)?;
+    /// let out = conn.poll_transmit().unwrap();
+    /// assert_eq!(out[0], 0x82); // FIN, no RSV1, binary
+    /// assert_eq!(out.len(), 4 + data.len());
+    /// conn.send_binary(&data)?; // above the threshold: compressed
+    /// let out = conn.poll_transmit().unwrap();
+    /// assert_eq!(out[0], 0xC2); // FIN, RSV1, binary
+    /// assert!(out.len() < 100);
+    /// # Ok::<(), rfc6455::UsageError>(())
+    /// ```
+    pub fn send_uncompressed(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), UsageError> {
+        if kind == MessageKind::Text && core::str::from_utf8(data).is_err() {
+            return Err(UsageError::InvalidUtf8);
+        }
+        self.check_message(data.len())?;
+        self.write_frame(true, data_opcode(kind), data);
+        Ok(())
+    }
+
     fn send_message(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), UsageError> {
         self.check_message(data.len())?;
+        #[cfg(feature = "deflate")]
+        if self.compresses(data.len()) {
+            self.send_compressed(opcode, data, true, true);
+            return Ok(());
+        }
         self.write_frame(true, opcode, data);
         Ok(())
     }
 
     fn send_message_bytes(&mut self, opcode: Opcode, data: Bytes) -> Result<(), UsageError> {
         self.check_message(data.len())?;
+        #[cfg(feature = "deflate")]
+        if self.compresses(data.len()) {
+            self.send_compressed(opcode, &data, true, true);
+            return Ok(());
+        }
         self.write_frame_bytes(true, opcode, data);
         Ok(())
+    }
+
+    /// Whether a whole message of `len` bytes goes out compressed: when
+    /// permessage-deflate was negotiated and it is at least the threshold.
+    #[cfg(feature = "deflate")]
+    fn compresses(&self, len: usize) -> bool {
+        self.pmd.as_ref().is_some_and(|p| len >= p.threshold)
+    }
+
+    /// Compresses one frame's worth of a message and queues the frame
+    /// (RFC 7692 §7.2.1): RSV1 on the message's first frame only, "the
+    /// "Per-Message Compressed" bit ... set on the first frame of the
+    /// message" (§6); every call ends with a sync flush and the last strips
+    /// the `00 00 ff ff` (`Compressor::compress`). With context takeover
+    /// the peer's window follows ours, so everything the compressor
+    /// outputs is sent.
+    #[cfg(feature = "deflate")]
+    fn send_compressed(&mut self, opcode: Opcode, data: &[u8], first: bool, fin: bool) {
+        let Some(pmd) = self.pmd.as_deref_mut() else {
+            return self.write_frame(fin, opcode, data);
+        };
+        let mut scratch = core::mem::take(&mut pmd.scratch);
+        scratch.clear();
+        pmd.compressor.compress(data, fin, &mut scratch);
+        self.flush_pongs();
+        let rsv = if first { RSV1 } else { 0 };
+        self.encode_frame_rsv(fin, rsv, opcode, &scratch);
+        if let Some(pmd) = self.pmd.as_deref_mut() {
+            pmd.scratch = scratch;
+        }
     }
 
     fn check_message(&self, len: usize) -> Result<(), UsageError> {
@@ -231,6 +318,10 @@ impl Connection {
 
     /// Sends one fragment of a message; `fin` marks the last. The first
     /// fragment sets the message's kind; later ones MUST have the same kind.
+    /// With permessage-deflate the message is compressed across its
+    /// fragments (one context, a sync flush per fragment, RSV1 on the
+    /// first), unless its first fragment is also its last and under the
+    /// threshold.
     /// Text fragments may split a code point; the message as a whole MUST be
     /// UTF-8 and is checked as it goes. Control frames may be sent between
     /// fragments.
@@ -275,6 +366,22 @@ impl Connection {
             }
         }
         self.check_room(data.len())?;
+        #[cfg(feature = "deflate")]
+        {
+            let first = self.tx.fragmenting.is_none();
+            if first {
+                self.tx.compressed = self
+                    .pmd
+                    .as_ref()
+                    .is_some_and(|p| !fin || data.len() >= p.threshold);
+            }
+            if self.tx.compressed {
+                self.send_compressed(opcode, data, first, fin);
+            } else {
+                self.write_frame(fin, opcode, data);
+            }
+        }
+        #[cfg(not(feature = "deflate"))]
         self.write_frame(fin, opcode, data);
         self.tx.utf8 = utf8;
         self.tx.fragmenting = if fin { None } else { Some(kind) };

@@ -453,7 +453,7 @@ impl DeflateOffer {
         Ok(agreed)
     }
 
-    fn check_response(&self, ext: &Extension) -> Result<DeflateParams, ExtensionError> {
+    pub(crate) fn check_response(&self, ext: &Extension) -> Result<DeflateParams, ExtensionError> {
         let mut seen = Seen::default();
         let mut server_nct = false;
         let mut client_nct = false;
@@ -682,7 +682,7 @@ pub enum ExtensionError {
 impl ExtensionError {
     pub(crate) fn description(&self) -> &'static str {
         match self {
-            ExtensionError::Malformed => "malformed Sec-WebSocket-Extensions",
+            ExtensionError::Malformed => "malformed extension list",
             ExtensionError::UnofferedExtension => "server accepted an unoffered extension",
             ExtensionError::DuplicateExtension => "server accepted permessage-deflate twice",
             ExtensionError::UnknownParameter => "unknown permessage-deflate parameter",

@@ -11,6 +11,8 @@ use super::{
     has_token, is_safe_value, is_token, list_values, map_httparse, parse_extensions, write_headers,
 };
 use crate::config::{Config, Entropy};
+#[cfg(feature = "deflate")]
+use crate::deflate::{DeflateOffer, DeflateParams, ExtensionError, PERMESSAGE_DEFLATE};
 use crate::error::{HandshakeError, UsageError};
 
 /// What a client asks for: where to connect, and what to offer. Build it,
@@ -143,7 +145,10 @@ impl ClientRequest {
     }
 
     /// Offers an extension: one `Sec-WebSocket-Extensions` element, such as
-    /// `"permessage-deflate; client_max_window_bits"`.
+    /// `"x-custom; level=2"`. permessage-deflate is offered through
+    /// [`Config::deflate`](crate::Config#structfield.deflate) (with the
+    /// `deflate` feature), which also checks the answer and runs the codec;
+    /// an offer of it here is refused by `Connection::client`.
     pub fn extension(mut self, offer: impl Into<String>) -> Self {
         self.extensions.push(offer.into());
         self
@@ -170,9 +175,22 @@ impl ClientRequest {
             return Err(UsageError::InvalidProtocol);
         }
         for e in &self.extensions {
-            if !is_safe_value(e) || parse_extensions_value(e).is_err() {
+            let Ok(parsed) = parse_extensions_value(e) else {
+                return Err(UsageError::InvalidHeader);
+            };
+            if !is_safe_value(e) {
                 return Err(UsageError::InvalidHeader);
             }
+            // The codec is ours to run: an offer made behind its back could
+            // be accepted and then RSV1 frames arrive that nothing inflates.
+            #[cfg(feature = "deflate")]
+            if parsed
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(PERMESSAGE_DEFLATE))
+            {
+                return Err(UsageError::InvalidHeader);
+            }
+            let _ = parsed;
         }
         for (n, v) in &self.headers {
             if n.eq_ignore_ascii_case("origin") {
@@ -185,11 +203,21 @@ impl ClientRequest {
 
     /// Checks the request, draws the key and writes the request head.
     pub(crate) fn start(
-        self,
+        mut self,
         entropy: &mut dyn Entropy,
         out: &mut BytesMut,
+        config: &Config,
     ) -> Result<ClientHandshake, UsageError> {
         self.check()?;
+        let _ = config;
+        // The permessage-deflate offer of the configuration goes last: any
+        // other extension the application offers comes first, as it asked.
+        #[cfg(feature = "deflate")]
+        let deflate_offer = config.deflate.offer();
+        #[cfg(feature = "deflate")]
+        if let Some(offer) = &deflate_offer {
+            self.extensions.push(offer.header_value());
+        }
         let mut nonce = [0u8; 16];
         // "a nonce consisting of a randomly selected 16-byte value that has
         // been base64-encoded" (§4.1, item 7).
@@ -233,6 +261,8 @@ impl ClientRequest {
             protocols: self.protocols,
             extension_names,
             interim: 0,
+            #[cfg(feature = "deflate")]
+            deflate_offer,
         })
     }
 }
@@ -258,6 +288,9 @@ pub(crate) struct ClientHandshake {
     extension_names: Vec<String>,
     /// Interim (1xx) responses skipped so far.
     interim: u8,
+    /// The permessage-deflate offer sent, if any.
+    #[cfg(feature = "deflate")]
+    deflate_offer: Option<DeflateOffer>,
 }
 
 /// The most interim (1xx) responses a client skips before the final one.
@@ -269,6 +302,8 @@ pub(crate) enum ResponseCheck {
     Open {
         protocol: Option<String>,
         extensions: Option<String>,
+        #[cfg(feature = "deflate")]
+        deflate: Option<DeflateParams>,
     },
     /// An interim (1xx) response other than 101: skipped, the final
     /// response follows.
@@ -359,6 +394,8 @@ impl ClientHandshake {
         // present in the client's handshake ... the client MUST _Fail the
         // WebSocket Connection_" (§4.1, item 5).
         let exts = parse_extensions(head).map_err(|_| HandshakeError::UnofferedExtension)?;
+        #[cfg(feature = "deflate")]
+        let (deflate, exts) = self.check_deflate(exts)?;
         if exts.iter().any(|e| {
             !self
                 .extension_names
@@ -387,7 +424,45 @@ impl ClientHandshake {
         Ok(ResponseCheck::Open {
             protocol,
             extensions,
+            #[cfg(feature = "deflate")]
+            deflate,
         })
+    }
+
+    /// The permessage-deflate elements of the answer, checked against our
+    /// offer (RFC 7692 §7.1); the other extensions are returned for the
+    /// generic checks.
+    #[cfg(feature = "deflate")]
+    fn check_deflate(
+        &self,
+        exts: Vec<Extension>,
+    ) -> Result<(Option<DeflateParams>, Vec<Extension>), HandshakeError> {
+        let (ours, others): (Vec<_>, Vec<_>) = exts
+            .into_iter()
+            .partition(|e| e.name.eq_ignore_ascii_case(PERMESSAGE_DEFLATE));
+        let mut agreed = None;
+        for ext in &ours {
+            let Some(offer) = &self.deflate_offer else {
+                // "If the response includes a |Sec-WebSocket-Extensions|
+                // header field and this header field indicates the use of an
+                // extension that was not present in the client's handshake
+                // ... the client MUST _Fail the WebSocket Connection_"
+                // (RFC 6455 §4.1, item 5).
+                return Err(HandshakeError::UnofferedExtension);
+            };
+            if agreed.is_some() {
+                // Both would own RSV1 (RFC 7692 §5).
+                return Err(HandshakeError::Extension(
+                    ExtensionError::DuplicateExtension,
+                ));
+            }
+            agreed = Some(
+                offer
+                    .check_response(ext)
+                    .map_err(HandshakeError::Extension)?,
+            );
+        }
+        Ok((agreed, others))
     }
 }
 
@@ -438,10 +513,18 @@ impl Response {
 mod tests {
     use super::*;
 
+    /// The default configuration without compression: no offer is added.
+    fn plain() -> Config {
+        let c = Config::default();
+        #[cfg(feature = "deflate")]
+        let c = c.deflate(crate::DeflateConfig::disabled());
+        c
+    }
+
     fn start(req: ClientRequest) -> (ClientHandshake, String) {
         let mut out = BytesMut::new();
         let mut zero = |b: &mut [u8]| b.fill(0);
-        let hs = req.start(&mut zero, &mut out).unwrap();
+        let hs = req.start(&mut zero, &mut out, &plain()).unwrap();
         (hs, String::from_utf8(out.to_vec()).unwrap())
     }
 
@@ -499,7 +582,7 @@ mod tests {
             ClientRequest::new("h", "/").header("Sec-WebSocket-Key", "x"),
         ];
         for c in cases {
-            assert!(c.clone().start(&mut zero, &mut out).is_err(), "{c:?}");
+            assert!(c.clone().start(&mut zero, &mut out, &plain()).is_err(), "{c:?}");
         }
         assert!(out.is_empty());
     }

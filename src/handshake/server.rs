@@ -79,6 +79,34 @@ impl Request {
         parse_extensions(&self.head).unwrap_or_default()
     }
 
+    /// The permessage-deflate offers, in the client's order, each read
+    /// with the rules of RFC 7692 §7.1 (a malformed one as its error). A
+    /// `Sec-WebSocket-Extensions` header that breaks the grammar gives one
+    /// `Err(ExtensionError::Malformed)`. [`Connection::accept`] accepts the
+    /// first `Ok` one that [`Config::deflate`] allows, unless the
+    /// [`Accept`] says [`no_compression`](Accept::no_compression).
+    ///
+    /// [`Connection::accept`]: crate::Connection::accept
+    /// [`Config::deflate`]: crate::Config#structfield.deflate
+    #[cfg(feature = "deflate")]
+    pub fn deflate_offers(&self) -> Vec<Result<crate::DeflateOffer, crate::ExtensionError>> {
+        match self.parsed_extensions() {
+            Ok(exts) => crate::deflate::deflate_offers(&exts),
+            Err(e) => alloc::vec![Err(e)],
+        }
+    }
+
+    /// Every `Sec-WebSocket-Extensions` value, through the strict parser of
+    /// the deflate module.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn parsed_extensions(&self) -> Result<Vec<Extension>, crate::ExtensionError> {
+        crate::deflate::parse_extension_header(
+            Headers::new(&self.head)
+                .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
+                .map(|(_, v)| v),
+        )
+    }
+
     /// Whether this is a WebSocket upgrade. Only false for plain HTTP
     /// requests, which reach the application when
     /// [`Config::allow_plain_http`] is set; such requests may only be
@@ -273,6 +301,7 @@ fn check_headers<'a>(
 pub struct Accept {
     pub(crate) protocol: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
+    pub(crate) no_compression: bool,
 }
 
 impl Accept {
@@ -295,8 +324,43 @@ impl Accept {
         self
     }
 
-    /// Checks the acceptance against the request and writes the 101 response.
-    pub(crate) fn write(&self, req: &Request, out: &mut BytesMut) -> Result<(), UsageError> {
+    /// Declines compression for this connection, whatever the client
+    /// offered and `Config::deflate` allows: the 101 names no extension.
+    pub fn no_compression(mut self) -> Self {
+        self.no_compression = true;
+        self
+    }
+
+    /// Checks the acceptance against the request (see [`check`](Self::check))
+    /// and writes the 101 response, naming `extensions` (the agreed
+    /// `Sec-WebSocket-Extensions` value), if any.
+    pub(crate) fn write(
+        &self,
+        req: &Request,
+        extensions: Option<&str>,
+        out: &mut BytesMut,
+    ) -> Result<(), UsageError> {
+        self.check(req)?;
+        out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
+        out.extend_from_slice(&accept_key(req.key()));
+        out.extend_from_slice(b"\r\n");
+        if let Some(p) = &self.protocol {
+            out.extend_from_slice(b"Sec-WebSocket-Protocol: ");
+            out.extend_from_slice(p.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(e) = extensions {
+            out.extend_from_slice(b"Sec-WebSocket-Extensions: ");
+            out.extend_from_slice(e.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        write_headers(out, &self.headers);
+        out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Checks the acceptance against the request.
+    pub(crate) fn check(&self, req: &Request) -> Result<(), UsageError> {
         if !req.is_websocket() {
             return Err(UsageError::InvalidState);
         }
@@ -310,16 +374,6 @@ impl Accept {
                 return Err(UsageError::InvalidProtocol);
             }
         }
-        out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
-        out.extend_from_slice(&accept_key(req.key()));
-        out.extend_from_slice(b"\r\n");
-        if let Some(p) = &self.protocol {
-            out.extend_from_slice(b"Sec-WebSocket-Protocol: ");
-            out.extend_from_slice(p.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        write_headers(out, &self.headers);
-        out.extend_from_slice(b"\r\n");
         Ok(())
     }
 }
@@ -468,20 +522,20 @@ mod tests {
         assert_eq!(r.protocols().collect::<Vec<_>>(), ["chat", "superchat"]);
         assert_eq!(r.headers().count(), 7);
         let mut out = BytesMut::new();
-        Accept::new().protocol("chat").write(&r, &mut out).unwrap();
+        Accept::new().protocol("chat").write(&r, None, &mut out).unwrap();
         let s = core::str::from_utf8(&out).unwrap();
         assert!(s.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
         assert!(s.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
         assert!(s.contains("Sec-WebSocket-Protocol: chat\r\n"));
         assert!(s.ends_with("\r\n\r\n"));
         assert_eq!(
-            Accept::new().protocol("other").write(&r, &mut out),
+            Accept::new().protocol("other").write(&r, None, &mut out),
             Err(UsageError::InvalidProtocol)
         );
         assert_eq!(
             Accept::new()
                 .header("X-A", "b\r\nX-Evil: 1")
-                .write(&r, &mut out),
+                .write(&r, None, &mut out),
             Err(UsageError::InvalidHeader)
         );
     }

@@ -111,6 +111,8 @@ impl rfc6455_config {
         c.pong_timeout = duration(self.pong_timeout_ms);
         c.close_timeout = duration(self.close_timeout_ms);
         c.message_timeout = duration(self.message_timeout_ms);
+        // The C struct has no compression fields yet (see above): off.
+        c.deflate = ws::DeflateConfig::disabled();
         c
     }
 }
