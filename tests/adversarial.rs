@@ -563,7 +563,7 @@ fn client_101_choosing_two_protocols_fails() {
 fn client_101_with_unoffered_extension_fails() {
     assert_eq!(
         client_response(&format!(
-            "{OK_101}Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+            "{OK_101}Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n"
         )),
         "error Handshake(UnofferedExtension)"
     );

@@ -515,7 +515,7 @@ fn offered_protocol_is_agreed() {
 #[test]
 fn unoffered_extension_fails() {
     refused(
-        &ok_101("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+        &ok_101("Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n"),
         HandshakeError::UnofferedExtension,
     );
 }

@@ -762,7 +762,7 @@ fn client_refuses_malformed_answers() {
     }
     assert_eq!(
         ExtensionError::Malformed.to_string(),
-        "malformed Sec-WebSocket-Extensions"
+        "malformed extension list"
     );
 }
 

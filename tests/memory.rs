@@ -519,9 +519,15 @@ fn workloads(cases: &mut Vec<Case>) {
     });
 
     // A whole session through a pair: fragmented messages near the limit
-    // one way, the output handed over as the `Bytes` it comes in.
+    // one way, the output handed over as the `Bytes` it comes in. Without
+    // compression: the codec state it adds (and its bounds) is measured in
+    // tests/deflate_memory.rs and tests/deflate_conn.rs.
     let mut m = Meter::new();
-    let mut p = m.call(|| Pair::new(ClientRequest::new("h", "/"), cfg.clone()));
+    #[cfg(feature = "deflate")]
+    let plain = cfg.clone().deflate(rfc6455::DeflateConfig::disabled());
+    #[cfg(not(feature = "deflate"))]
+    let plain = cfg.clone();
+    let mut p = m.call(|| Pair::new(ClientRequest::new("h", "/"), plain));
     m.call(|| p.drive());
     for i in 0..100 {
         let n = cfg.max_message_size - rng.below(1000);
@@ -697,8 +703,10 @@ fn idle_connection_bytes() -> (usize, i64) {
     (std::mem::size_of::<Connection>(), heap)
 }
 
-/// The idle figure (x86_64), asserted so that growth is noticed: 616
-/// bytes inline and 824 of heap (the empty queues' first allocations)
+/// The idle figure (x86_64), asserted so that growth is noticed: 672
+/// bytes inline (616 before permessage-deflate was wired in: the agreed
+/// extensions' text, the boxed codec state, whether the message under way
+/// is compressed and its inflated size, 56 bytes) and 824 of heap (the empty queues' first allocations)
 /// right after the handshake. It was 784 inline: the close frame held back
 /// behind events (152 bytes) and the handshake phases' heads (a request, a
 /// client handshake, a refused response's head: up to 104 bytes) moved to
@@ -718,7 +726,7 @@ fn idle_connection_is_small() {
         .unwrap();
     println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
     if cfg!(target_pointer_width = "64") {
-        assert!(inline <= 616, "{inline}");
+        assert!(inline <= 672, "{inline}");
         assert!(heap <= 824, "{heap}");
     }
 }

@@ -258,7 +258,7 @@ fn client_fails_on_unoffered_protocol() {
 
 #[test]
 fn client_fails_on_unoffered_extension() {
-    let resp = format!("{OK_101}Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
+    let resp = format!("{OK_101}Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n");
     assert_eq!(
         client_response_error(&resp, ClientRequest::new("h", "/")),
         HandshakeError::UnofferedExtension
