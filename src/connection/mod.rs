@@ -315,7 +315,8 @@ impl Connection {
 
     #[cfg(feature = "deflate")]
     fn set_deflate(&mut self, params: Option<crate::DeflateParams>) {
-        self.pmd = params.map(|p| Box::new(PerMessageDeflate::new(p, self.role, &self.config.deflate)));
+        self.pmd =
+            params.map(|p| Box::new(PerMessageDeflate::new(p, self.role, &self.config.deflate)));
     }
 
     // ---- getters ----

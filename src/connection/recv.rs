@@ -564,6 +564,23 @@ impl Connection {
             } else {
                 (max + 1 - base).min(INFLATE_STEP)
             };
+            if !streaming {
+                // Grow the output by doubling, as a `Vec` does, but never
+                // past the limit plus one byte: a bomb leaves no more
+                // capacity behind than the largest message allowed. Once
+                // doubling passes half the limit it goes to the limit at
+                // once (no message holds more than twice its size), so the
+                // most ever held while growing is 1.5 times the limit.
+                let need = base + room;
+                let cap = rx.assembled.capacity();
+                if cap < need {
+                    let doubled = cap.saturating_mul(2).max(need);
+                    let target = if doubled > max / 2 { max + 1 } else { doubled };
+                    let mut grown = BytesMut::with_capacity(target);
+                    grown.extend_from_slice(&rx.assembled);
+                    rx.assembled = grown;
+                }
+            }
             let dec = &mut pmd.decompressor;
             let r = if input.is_empty() {
                 // "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of

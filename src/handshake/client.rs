@@ -394,6 +394,7 @@ impl ClientHandshake {
         // present in the client's handshake ... the client MUST _Fail the
         // WebSocket Connection_" (§4.1, item 5).
         let exts = parse_extensions(head).map_err(|_| HandshakeError::UnofferedExtension)?;
+        let any_extension = !exts.is_empty();
         #[cfg(feature = "deflate")]
         let (deflate, exts) = self.check_deflate(exts)?;
         if exts.iter().any(|e| {
@@ -414,7 +415,7 @@ impl ClientHandshake {
         }) {
             return Err(HandshakeError::UnofferedExtension);
         }
-        let extensions = (!exts.is_empty()).then(|| {
+        let extensions = any_extension.then(|| {
             Headers::new(head)
                 .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
                 .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
@@ -582,7 +583,10 @@ mod tests {
             ClientRequest::new("h", "/").header("Sec-WebSocket-Key", "x"),
         ];
         for c in cases {
-            assert!(c.clone().start(&mut zero, &mut out, &plain()).is_err(), "{c:?}");
+            assert!(
+                c.clone().start(&mut zero, &mut out, &plain()).is_err(),
+                "{c:?}"
+            );
         }
         assert!(out.is_empty());
     }

@@ -522,7 +522,10 @@ mod tests {
         assert_eq!(r.protocols().collect::<Vec<_>>(), ["chat", "superchat"]);
         assert_eq!(r.headers().count(), 7);
         let mut out = BytesMut::new();
-        Accept::new().protocol("chat").write(&r, None, &mut out).unwrap();
+        Accept::new()
+            .protocol("chat")
+            .write(&r, None, &mut out)
+            .unwrap();
         let s = core::str::from_utf8(&out).unwrap();
         assert!(s.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
         assert!(s.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));

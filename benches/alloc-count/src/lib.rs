@@ -20,6 +20,13 @@ static REALLOCS: AtomicU64 = AtomicU64::new(0);
 static FREES: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
 static LIVE: AtomicI64 = AtomicI64::new(0);
+static PEAK: AtomicI64 = AtomicI64::new(0);
+
+/// Adds `n` to the live bytes and records a new peak.
+fn grow_live(n: i64) {
+    let live = LIVE.fetch_add(n, Relaxed) + n;
+    PEAK.fetch_max(live, Relaxed);
+}
 
 /// Counter values since the last [`reset`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,6 +41,9 @@ pub struct Snapshot {
     pub bytes: u64,
     /// Net bytes still allocated (allocated minus freed) by calls made while counting.
     pub live: i64,
+    /// The highest `live` reached since the last [`reset`] (a `realloc`
+    /// counts its old and new blocks together, as a move holds both).
+    pub peak: i64,
 }
 
 impl Snapshot {
@@ -49,6 +59,7 @@ pub fn reset() {
         c.store(0, Relaxed);
     }
     LIVE.store(0, Relaxed);
+    PEAK.store(0, Relaxed);
 }
 
 /// Reset the counters and start counting.
@@ -71,6 +82,7 @@ pub fn snapshot() -> Snapshot {
         frees: FREES.load(Relaxed),
         bytes: BYTES.load(Relaxed),
         live: LIVE.load(Relaxed),
+        peak: PEAK.load(Relaxed),
     }
 }
 
@@ -81,7 +93,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         if ON.load(Relaxed) {
             ALLOCS.fetch_add(1, Relaxed);
             BYTES.fetch_add(layout.size() as u64, Relaxed);
-            LIVE.fetch_add(layout.size() as i64, Relaxed);
+            grow_live(layout.size() as i64);
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
@@ -91,7 +103,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         if ON.load(Relaxed) {
             ALLOCS.fetch_add(1, Relaxed);
             BYTES.fetch_add(layout.size() as u64, Relaxed);
-            LIVE.fetch_add(layout.size() as i64, Relaxed);
+            grow_live(layout.size() as i64);
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc_zeroed(layout) }
@@ -113,7 +125,8 @@ unsafe impl GlobalAlloc for CountingAlloc {
             if new_size > old {
                 BYTES.fetch_add((new_size - old) as u64, Relaxed);
             }
-            LIVE.fetch_add(new_size as i64 - old as i64, Relaxed);
+            grow_live(new_size as i64);
+            LIVE.fetch_sub(old as i64, Relaxed);
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
