@@ -30,6 +30,7 @@ pub(super) struct SendState {
 
 impl SendState {
     /// Whether a fragmented message is under way.
+    #[cfg(feature = "deflate")]
     pub(super) fn in_message(&self) -> bool {
         self.fragmenting.is_some()
     }

@@ -203,7 +203,7 @@ impl ClientRequest {
 
     /// Checks the request, draws the key and writes the request head.
     pub(crate) fn start(
-        mut self,
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))] mut self,
         entropy: &mut dyn Entropy,
         out: &mut BytesMut,
         config: &Config,
