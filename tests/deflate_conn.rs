@@ -665,3 +665,73 @@ proptest! {
         deliver(&mut c, &mut s, chunk, &mut x, &mut y);
     }
 }
+
+// ------------------------------------------------------------ memory
+
+/// The heap one OPEN server connection holds after it received and sent
+/// one compressed message of 64 KiB each way and went idle
+/// (`shrink_to_fit`), under `params` (`None`: compression off).
+fn held_after_traffic(params: Option<DeflateParams>, level: u8) -> i64 {
+    let msg = "a compressible line of text, with some words that repeat\n".repeat(1200);
+    let frame = {
+        let bits = params.map_or(15, |p| p.client_max_window_bits);
+        let mut c = Compressor::new(bits, 6);
+        cframe_rsv(true, 0b100, 0x1, &c.compress_message(msg.as_bytes()))
+    };
+    let plain = cframe(true, 0x1, msg.as_bytes());
+    alloc_count::start();
+    let before = alloc_count::snapshot().live;
+    let cfg = Config::default().deflate(DeflateConfig::default().level(level));
+    let mut s = Connection::open_server(cfg);
+    if let Some(p) = params {
+        s = s.with_deflate(p);
+    }
+    s.handle_input(if params.is_some() { &frame } else { &plain });
+    let Some(Event::Text(t)) = s.poll_event() else {
+        panic!()
+    };
+    assert_eq!(t.len(), msg.len());
+    drop(t);
+    s.send_text(&msg).unwrap();
+    while s.poll_transmit().is_some() {}
+    s.shrink_to_fit();
+    let held = alloc_count::snapshot().live - before;
+    alloc_count::stop();
+    drop(s);
+    held
+}
+
+/// What a connection holds with compression on, next to the idle figure
+/// without it (printed; README's table). Asserted loosely so that growth is
+/// noticed: zlib-rs's compressor keeps a 64 Ki-entry hash table whatever
+/// the window.
+#[test]
+fn memory_held_per_connection_with_compression() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let takeover = DeflateParams::default();
+    let nct = DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    let low = DeflateParams {
+        server_max_window_bits: 9,
+        client_max_window_bits: 9,
+        ..nct
+    };
+    let off = held_after_traffic(None, 6);
+    let with = held_after_traffic(Some(takeover), 6);
+    let without = held_after_traffic(Some(nct), 6);
+    let small = held_after_traffic(Some(low), 1);
+    println!("heap held by an idle server connection after a 64 KiB message each way:");
+    println!("  compression off:                         {off} bytes");
+    println!("  context takeover, 15-bit windows:        {with} bytes");
+    println!("  no context takeover, 15-bit windows:     {without} bytes");
+    println!("  low_memory (no takeover, 9-bit windows): {small} bytes");
+    // With context takeover the compressor (>= 134 KiB) and the
+    // decompressor (~46 KiB) stay; without, shrink_to_fit frees both.
+    assert!(with > off + (150 << 10), "{with}");
+    assert!(with < off + (400 << 10), "{with}");
+    assert!(without <= off + 1024, "{without} vs {off}");
+    assert!(small <= off + 1024, "{small} vs {off}");
+}

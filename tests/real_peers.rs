@@ -36,13 +36,28 @@ const SERVER_LIFETIME: &str = "150";
 #[test]
 fn python_websockets() {
     let python = std::env::var("PEER_PYTHON").unwrap_or_else(|_| "python3".into());
-    run_cases(&Server::start(&python, "py_server.py"));
+    run_cases(&Server::start(&python, "py_server.py", false));
 }
 
 #[test]
 fn node_ws() {
     let node = std::env::var("PEER_NODE").unwrap_or_else(|_| "node".into());
-    run_cases(&Server::start(&node, "node_server.js"));
+    run_cases(&Server::start(&node, "node_server.js", false));
+}
+
+/// The same cases against servers that accept permessage-deflate
+/// (websockets' default; ws with every message compressed): our client
+/// offers it by default, and every case checks it was agreed.
+#[test]
+fn python_websockets_deflate() {
+    let python = std::env::var("PEER_PYTHON").unwrap_or_else(|_| "python3".into());
+    run_cases(&Server::start(&python, "py_server.py", true));
+}
+
+#[test]
+fn node_ws_deflate() {
+    let node = std::env::var("PEER_NODE").unwrap_or_else(|_| "node".into());
+    run_cases(&Server::start(&node, "node_server.js", true));
 }
 
 type Case = fn(&Server, &str);
@@ -333,6 +348,13 @@ impl Peer {
         let seen = server.wait_for("open", |v| {
             v["event"] == "open" && v["path"] == path.as_str()
         });
+        // Compression agreed on both sides exactly when the server offers it.
+        let agreed = seen["extensions"]
+            .as_str()
+            .is_some_and(|e| e.contains("permessage-deflate"));
+        assert_eq!(agreed, server.deflate, "server's extensions {}", seen["extensions"]);
+        assert_eq!(peer.open.deflate.is_some(), server.deflate, "Open.deflate");
+        assert_eq!(peer.conn.deflate().is_some(), server.deflate);
         (peer, seen["conn"].as_u64().unwrap())
     }
 
@@ -433,12 +455,15 @@ struct Server {
     port: u16,
     library: String,
     log: Arc<(Mutex<Log>, Condvar)>,
+    /// Started with PEER_SERVER_DEFLATE=1: it accepts permessage-deflate.
+    deflate: bool,
 }
 
 impl Server {
-    fn start(program: &str, script: &str) -> Server {
+    fn start(program: &str, script: &str, deflate: bool) -> Server {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers");
         let mut child = Command::new(program)
+            .env("PEER_SERVER_DEFLATE", if deflate { "1" } else { "0" })
             .arg(dir.join(script))
             .args(["0", SERVER_LIFETIME])
             .current_dir(&dir)
@@ -455,6 +480,7 @@ impl Server {
             port: 0,
             library: script.into(),
             log: log.clone(),
+            deflate,
         };
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -471,6 +497,9 @@ impl Server {
         server.port = listening["port"].as_u64().unwrap() as u16;
         server.library =
             format!("{}-{}", listening["library"], listening["version"]).replace('"', "");
+        if deflate {
+            server.library.push_str(" (permessage-deflate)");
+        }
         println!("{script}: {} on port {}", server.library, server.port);
         server
     }

@@ -243,7 +243,10 @@ impl Client {
     fn take_events(&mut self, conn: &mut Connection) {
         while let Some(event) = conn.poll_event() {
             match event {
-                Event::Open(_) => self.stats.opened = 1,
+                Event::Open(open) => {
+                    self.stats.opened = 1;
+                    self.stats.compressed = usize::from(open.deflate.is_some());
+                }
                 Event::Text(text) => self.received(MessageKind::Text, text.as_bytes()),
                 Event::Binary(data) => self.received(MessageKind::Binary, &data),
                 Event::Pong(payload) => {

@@ -9,6 +9,9 @@ use crate::ledger::Ledger;
 pub struct Stats {
     pub connections: usize,
     pub opened: usize,
+    /// Connections that agreed permessage-deflate (both sides offer and
+    /// accept it by default: every one must).
+    pub compressed: usize,
     /// Our close (1000) answered, and then TCP closed by the server.
     pub clean: usize,
     pub unclean: usize,
@@ -49,6 +52,7 @@ impl Stats {
     pub fn add(&mut self, o: &Stats) {
         self.connections += o.connections;
         self.opened += o.opened;
+        self.compressed += o.compressed;
         self.clean += o.clean;
         self.unclean += o.unclean;
         self.in_flight_at_close += o.in_flight_at_close;
@@ -100,6 +104,7 @@ impl Stats {
             + self.idle
             + self.errors.len() as u64
             + (self.connections - self.opened) as u64
+            + (self.opened - self.compressed.min(self.opened)) as u64
             + u64::from(self.messages_sent != self.messages_received)
             + u64::from(self.bytes_sent != self.bytes_received)
     }
@@ -108,10 +113,15 @@ impl Stats {
         let mib = |b: u64| b as f64 / f64::from(1 << 20);
         let secs = all.as_secs_f64();
         println!(
-            "connections         {} opened of {}, {} closed clean (1000 answered, then TCP \
-             closed by the server), {} unclean; {} messages still in flight when the closes \
-             were sent",
-            self.opened, self.connections, self.clean, self.unclean, self.in_flight_at_close
+            "connections         {} opened of {} ({} with permessage-deflate), {} closed \
+             clean (1000 answered, then TCP closed by the server), {} unclean; {} messages \
+             still in flight when the closes were sent",
+            self.opened,
+            self.connections,
+            self.compressed,
+            self.clean,
+            self.unclean,
+            self.in_flight_at_close
         );
         println!(
             "messages sent       {} ({} text, {} binary; {} fragmented; {} frames; {} empty, \

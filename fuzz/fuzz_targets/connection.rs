@@ -102,6 +102,8 @@ struct Input {
     echo_server: bool,
     /// Handshake, ping, pong, close and message timeouts, × 200 µs; 0 off.
     timeouts: [u8; 5],
+    /// permessage-deflate on both sides or not (`deflate_knob`).
+    deflate: u8,
     ops: Vec<Op>,
 }
 
@@ -151,8 +153,9 @@ struct Sent {
     closed: bool,
 }
 
-fn config(streaming: bool, small_output: bool, timeouts: [u8; 5]) -> Config {
+fn config(streaming: bool, small_output: bool, timeouts: [u8; 5], deflate: u8) -> Config {
     let mut c = Config::default();
+    c.deflate = deflate_knob(deflate);
     c.streaming = streaming;
     if small_output {
         c.max_pending_output = 4096;
@@ -170,8 +173,8 @@ fn config(streaming: bool, small_output: bool, timeouts: [u8; 5]) -> Config {
 fuzz_target!(|input: Input| {
     let mut rng = Rng::new(input.seed);
     let mut pair = Pair::new(
-        config(input.streaming_client, input.small_output, input.timeouts),
-        config(input.streaming_server, input.small_output, input.timeouts),
+        config(input.streaming_client, input.small_output, input.timeouts, input.deflate),
+        config(input.streaming_server, input.small_output, input.timeouts, input.deflate),
         input.seed,
     );
     let mut clock = T0;

@@ -25,6 +25,8 @@ struct Input {
     streaming_client: bool,
     streaming_server: bool,
     close_by_client: bool,
+    /// permessage-deflate on both sides or not (`deflate_knob`).
+    deflate: u8,
     msgs: Vec<Msg>,
     net: Vec<u16>,
 }
@@ -50,6 +52,7 @@ fuzz_target!(|input: Input| {
     let cfg = |streaming: bool| {
         let mut c = Config::default();
         c.streaming = streaming;
+        c.deflate = deflate_knob(input.deflate);
         c
     };
     let mut pair = Pair::new(cfg(input.streaming_client), cfg(input.streaming_server), 3);

@@ -97,6 +97,20 @@ pub fn entropy(seed: u64) -> impl FnMut(&mut [u8]) + Send + 'static {
 
 // ---- input layout for the byte-stream targets ----
 
+/// permessage-deflate for a pair target, from a knob byte (`knob % 4`):
+/// 0 off; 1 the defaults with every message compressed (threshold 0);
+/// 2 the low-memory preset (9-bit windows, no context takeover) with
+/// every message compressed; 3 the defaults (messages of 1 KiB or more).
+pub fn deflate_knob(knob: u8) -> rfc6455::DeflateConfig {
+    use rfc6455::DeflateConfig;
+    match knob % 4 {
+        0 => DeflateConfig::disabled(),
+        1 => DeflateConfig::default().threshold(0),
+        2 => DeflateConfig::low_memory().threshold(0),
+        _ => DeflateConfig::default(),
+    }
+}
+
 /// Options the first bytes of a byte-stream target's input select.
 #[derive(Clone, Debug, Default)]
 pub struct Knobs {
@@ -604,12 +618,16 @@ pub fn header_tokens(headers: &[(Vec<u8>, Vec<u8>)], name: &str) -> Vec<Vec<u8>>
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WireFrame {
     pub fin: bool,
+    /// RSV1: the first frame of a compressed message (permessage-deflate).
+    pub compressed: bool,
     pub opcode: u8,
     pub payload: Vec<u8>,
 }
 
 /// Decodes the byte stream one side sends, checking every frame: canonical
-/// header, no RSV bits, known opcode, masked exactly when a client sends,
+/// header, no RSV bits but RSV1 on the first frame of a data message once
+/// permessage-deflate is agreed (`inflater`; such messages are inflated
+/// before the checks on messages), known opcode, masked exactly when a client sends,
 /// control frames short and unfragmented, fragmentation well formed, text
 /// UTF-8; and nothing but pongs after the close frame.
 #[derive(Debug)]
@@ -624,9 +642,13 @@ pub struct WireDecoder {
     masked: bool,
     pub frames: Vec<WireFrame>,
     pub closed: bool,
-    /// The kind of the fragmented message under way (1 text, 2 binary).
-    message: Option<(u8, Vec<u8>)>,
+    /// The kind of the fragmented message under way (1 text, 2 binary),
+    /// whether it is compressed, and its payload so far.
+    message: Option<(u8, bool, Vec<u8>)>,
     pub messages: Vec<(MessageKind, Vec<u8>)>,
+    /// Set once the sender agreed permessage-deflate: inflates what it
+    /// compressed.
+    pub inflater: Option<rfc6455::Decompressor>,
 }
 
 impl WireDecoder {
@@ -641,7 +663,18 @@ impl WireDecoder {
             closed: false,
             message: None,
             messages: Vec::new(),
+            inflater: None,
         }
+    }
+
+    /// The sender, in `role`, agreed `params`: its compressed messages are
+    /// inflated with its side of them.
+    pub fn set_deflate(&mut self, params: &rfc6455::DeflateParams, role: Role) {
+        let peer = match role {
+            Role::Client => Role::Server,
+            Role::Server => Role::Client,
+        };
+        self.inflater = Some(rfc6455::Decompressor::for_params(params, peer));
     }
 
     pub fn close_frame(&self) -> Option<&WireFrame> {
@@ -692,7 +725,8 @@ impl WireDecoder {
         if b.len() < 2 {
             return None;
         }
-        assert_eq!(b[0] & 0x70, 0, "RSV bits in our own frame");
+        let allowed = if self.inflater.is_some() { 0x40 } else { 0 };
+        assert_eq!(b[0] & 0x70 & !allowed, 0, "RSV bits in our own frame");
         let masked = b[1] & 0x80 != 0;
         assert_eq!(masked, self.masked, "mask bit wrong for the role");
         let (len, mut at) = match b[1] & 0x7F {
@@ -736,6 +770,7 @@ impl WireDecoder {
         }
         let frame = WireFrame {
             fin: b[0] & 0x80 != 0,
+            compressed: b[0] & 0x40 != 0,
             opcode: b[0] & 0x0F,
             payload,
         };
@@ -745,6 +780,7 @@ impl WireDecoder {
     fn check(&mut self, f: &WireFrame) {
         match f.opcode {
             8..=10 => {
+                assert!(!f.compressed, "RSV1 on a control frame sent");
                 assert!(f.fin, "fragmented control frame sent");
                 assert!(f.payload.len() <= 125, "control frame over 125 sent");
                 if f.opcode == 8 {
@@ -763,7 +799,8 @@ impl WireDecoder {
                 }
             }
             0 => {
-                let (_, data) = self
+                assert!(!f.compressed, "RSV1 on a continuation frame sent");
+                let (_, _, data) = self
                     .message
                     .as_mut()
                     .expect("continuation sent without a message");
@@ -777,7 +814,7 @@ impl WireDecoder {
                     self.message.is_none(),
                     "new message sent inside a fragmented one"
                 );
-                self.message = Some((f.opcode, f.payload.clone()));
+                self.message = Some((f.opcode, f.compressed, f.payload.clone()));
                 if f.fin {
                     self.finish_message();
                 }
@@ -787,7 +824,22 @@ impl WireDecoder {
     }
 
     fn finish_message(&mut self) {
-        let (op, data) = self.message.take().unwrap();
+        let (op, compressed, mut data) = self.message.take().unwrap();
+        if compressed {
+            let inflater = self.inflater.as_mut().expect("RSV1 without the extension");
+            let mut out = Vec::new();
+            let r = inflater
+                .inflate(&data, &mut out, usize::MAX)
+                .expect("our compressed data inflates");
+            assert_eq!(r.consumed, data.len());
+            while inflater
+                .finish_message(&mut out, usize::MAX)
+                .expect("our compressed data inflates")
+                .status
+                != rfc6455::InflateStatus::MessageEnd
+            {}
+            data = out;
+        }
         let kind = if op == 1 {
             assert!(
                 core::str::from_utf8(&data).is_ok(),
@@ -885,6 +937,11 @@ impl Side {
             };
             if let Ok(m) = sent {
                 self.sends.push(m);
+            }
+        }
+        if self.sent.inflater.is_none() {
+            if let Some(p) = self.conn.deflate() {
+                self.sent.set_deflate(&p, self.conn.role());
             }
         }
         let out = take_output(&mut self.conn);

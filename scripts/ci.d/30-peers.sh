@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real third-party peers (tests/peers/README.md), all on 127.0.0.1:
 #   1. Python `websockets` and Node `ws` clients against our echo_server and
-#      tokio_echo examples;
+#      tokio_echo examples, with their default permessage-deflate offers
+#      (PEER_EXPECT_DEFLATE=1: each asserts the server accepted it);
 #   2. our client (tests/real_peers.rs) against `websockets` and `ws` servers;
 #   3. the client example against both servers, the push example against a
 #      `websockets` client (tests/peers/examples_check.py);
@@ -38,14 +39,15 @@ echo "INFO $("$PY" -c 'import websockets; print("websockets", websockets.__versi
 port=$(free_port)
 start echo_server "$ex/echo_server" "127.0.0.1:$port"
 wait_port "$port"
-both_clients echo_server "ws://127.0.0.1:$port/"
+PEER_EXPECT_DEFLATE=1 both_clients echo_server "ws://127.0.0.1:$port/"
 
 start tokio_echo "$ex/tokio_echo" 127.0.0.1:0
-both_clients tokio_echo "$(first_line tokio_echo 's/^echo server on //p')"
+PEER_EXPECT_DEFLATE=1 both_clients tokio_echo "$(first_line tokio_echo 's/^echo server on //p')"
 
-# The rfc6455-tokio crate's 24-line echo, and the hyper upgrade example.
+# The rfc6455-tokio crate's 24-line echo, and the hyper upgrade example (its
+# upgrade is hyper's: no compression there).
 start tokio_crate_echo "$ex/echo" 127.0.0.1:0
-both_clients "rfc6455-tokio echo" "$(first_line tokio_crate_echo 's/^echo server on //p')"
+PEER_EXPECT_DEFLATE=1 both_clients "rfc6455-tokio echo" "$(first_line tokio_crate_echo 's/^echo server on //p')"
 start hyper_upgrade "$ex/hyper_upgrade" 127.0.0.1:0
 both_clients "hyper upgrade" \
   "$(first_line hyper_upgrade 's|^hyper server on http://\([^ ]*\)/ .*|ws://\1/ws|p')"

@@ -107,6 +107,18 @@ async function run(baseUrl, state) {
     }
   }]);
 
+  cases.push(['permessage-deflate', async () => {
+    // Chromium offers permessage-deflate; the chat example accepts it by
+    // default, so every message below larger than 1 KiB travels compressed.
+    for (const [label, page] of [['A', pageA], ['B', pageB]]) {
+      const ext = await page.evaluate(() => window.chatExtensions());
+      console.log(`INFO page ${label} ws.extensions ${JSON.stringify(ext)}`);
+      if (!ext.includes('permessage-deflate')) {
+        throw new CaseFailed(`page ${label}: ws.extensions is ${JSON.stringify(ext)}, without permessage-deflate`);
+      }
+    }
+  }]);
+
   cases.push(['broadcast-hello', async () => {
     await pageA.fill('#input', HELLO);
     await pageA.click('#send');

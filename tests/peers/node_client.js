@@ -157,6 +157,11 @@ async function run(url) {
   }
   report('connect', true);
   console.log(`INFO negotiated subprotocol=${JSON.stringify(ws.protocol)} extensions=${JSON.stringify(ws.extensions)}`);
+  // PEER_EXPECT_DEFLATE=1: the server must have accepted ws's default
+  // permessage-deflate offer.
+  if (process.env.PEER_EXPECT_DEFLATE === '1') {
+    report('permessage-deflate negotiated', ws.extensions.includes('permessage-deflate'), JSON.stringify(ws.extensions));
+  }
 
   const text = (s) => ({ data: Buffer.from(s, 'utf8'), isBinary: false });
   const binary = (b) => ({ data: Buffer.from(b), isBinary: true });

@@ -59,7 +59,8 @@ let nextConn = 0;
 const wss = new WebSocket.Server({
   noServer: true,
   maxPayload: MAX_PAYLOAD,
-  perMessageDeflate: false,
+  // PEER_SERVER_DEFLATE=1: ws's permessage-deflate, every message compressed.
+  perMessageDeflate: process.env.PEER_SERVER_DEFLATE === '1' ? { threshold: 0 } : false,
   // `offered` is a Set in the client's order of preference.
   handleProtocols: (offered) => {
     for (const p of offered) if (SUPPORTED.includes(p)) return p;
@@ -95,7 +96,7 @@ function onConnection(ws, req, conn) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  log({ event: 'open', conn, path: req.url, subprotocol: ws.protocol || null, offered });
+  log({ event: 'open', conn, path: req.url, subprotocol: ws.protocol || null, offered, extensions: ws.extensions || null });
   // The path /close-first: this server starts the closing handshake at once.
   if (req.url.split('?')[0] === '/close-first') ws.close(1000, 'bye');
 

@@ -197,6 +197,10 @@ async def run(url):
     report("connect", True)
     ext = ws.response.headers.get("Sec-WebSocket-Extensions")
     print(f"INFO negotiated subprotocol={ws.subprotocol!r} extensions={ext!r}", flush=True)
+    # PEER_EXPECT_DEFLATE=1: the server must have accepted the default
+    # permessage-deflate offer of websockets.
+    if os.environ.get("PEER_EXPECT_DEFLATE") == "1":
+        report("permessage-deflate negotiated", bool(ext) and "permessage-deflate" in ext, repr(ext))
 
     big = os.urandom(4 * 1024 * 1024)
     cases = [

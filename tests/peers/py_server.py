@@ -24,13 +24,16 @@ messages) or "hex" (binary messages) is included when len <= 1024.
 Subprotocols: the server supports "chat" and "superchat" and picks the first
 one the client offered that it supports; none is selected otherwise (the
 handshake still succeeds). A handshake for the path /forbidden is answered
-with HTTP 403. Keepalive pings and compression are disabled. The server
+with HTTP 403. Keepalive pings are disabled; compression too, unless
+PEER_SERVER_DEFLATE=1 (then websockets' default permessage-deflate, and the
+"open" line names the extensions agreed). The server
 exits by itself after LIFETIME_SECONDS (default 60) or on SIGTERM/SIGINT.
 """
 
 import asyncio
 import hashlib
 import json
+import os
 import signal
 import sys
 import urllib.parse
@@ -90,7 +93,8 @@ async def handler(ws):
     offered = []
     for value in ws.request.headers.get_all("Sec-WebSocket-Protocol"):
         offered += [p.strip() for p in value.split(",") if p.strip()]
-    log(event="open", conn=ws.conn_id, path=ws.request.path, subprotocol=ws.subprotocol, offered=offered)
+    log(event="open", conn=ws.conn_id, path=ws.request.path, subprotocol=ws.subprotocol, offered=offered,
+        extensions=ws.response.headers.get("Sec-WebSocket-Extensions"))
     if path_only(ws.request.path) == "/close-first":
         # This server starts the closing handshake at once.
         await ws.close(1000, "bye")
@@ -143,7 +147,7 @@ async def main(port, lifetime):
         create_connection=LoggingConnection,
         select_subprotocol=select_subprotocol,
         process_request=process_request,
-        compression=None,
+        compression="deflate" if os.environ.get("PEER_SERVER_DEFLATE") == "1" else None,
         ping_interval=None,
         max_size=MAX_SIZE,
         close_timeout=5,
