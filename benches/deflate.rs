@@ -64,7 +64,14 @@ impl Rng {
 fn json(len: usize, seed: u64) -> Vec<u8> {
     let mut r = Rng(seed);
     let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"];
-    let tags = ["\"new\"", "\"vip\"", "\"beta\"", "\"eu\"", "\"us\"", "\"trial\""];
+    let tags = [
+        "\"new\"",
+        "\"vip\"",
+        "\"beta\"",
+        "\"eu\"",
+        "\"us\"",
+        "\"trial\"",
+    ];
     let mut s = String::from("[");
     while s.len() < len {
         s.push_str(&format!(
@@ -88,11 +95,56 @@ fn json(len: usize, seed: u64) -> Vec<u8> {
 fn text(len: usize, seed: u64) -> Vec<u8> {
     let mut r = Rng(seed);
     let words = [
-        "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "was", "with",
-        "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which",
-        "but", "have", "an", "had", "they", "you", "were", "their", "one", "all", "we",
-        "socket", "message", "frame", "window", "compression", "server", "client", "protocol",
-        "connection", "extension", "negotiation", "deflate", "handshake", "payload",
+        "the",
+        "of",
+        "and",
+        "to",
+        "a",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "as",
+        "was",
+        "with",
+        "be",
+        "by",
+        "on",
+        "not",
+        "he",
+        "this",
+        "are",
+        "or",
+        "his",
+        "from",
+        "at",
+        "which",
+        "but",
+        "have",
+        "an",
+        "had",
+        "they",
+        "you",
+        "were",
+        "their",
+        "one",
+        "all",
+        "we",
+        "socket",
+        "message",
+        "frame",
+        "window",
+        "compression",
+        "server",
+        "client",
+        "protocol",
+        "connection",
+        "extension",
+        "negotiation",
+        "deflate",
+        "handshake",
+        "payload",
     ];
     let mut s = String::new();
     while s.len() < len {
@@ -173,10 +225,15 @@ fn bench(c: &mut Criterion) {
     } else {
         (Duration::from_secs(1), Duration::from_secs(3))
     };
-    println!("{:<8} {:>8}  {:<14} {:>10} {:>8}", "data", "size", "impl", "payload", "ratio");
+    println!(
+        "{:<8} {:>8}  {:<14} {:>10} {:>8}",
+        "data", "size", "impl", "payload", "ratio"
+    );
     for (kind, make) in [("json", json as fn(usize, u64) -> Vec<u8>), ("text", text)] {
         let mut g = c.benchmark_group(format!("deflate/{kind}"));
-        g.warm_up_time(warm).measurement_time(measure).sample_size(10);
+        g.warm_up_time(warm)
+            .measurement_time(measure)
+            .sample_size(10);
         for size in SIZES {
             let msg = make(size, size as u64);
             g.throughput(Throughput::Bytes(size as u64));
@@ -189,9 +246,16 @@ fn bench(c: &mut Criterion) {
             for p in [&ours1, &ours6, &theirs] {
                 ours_inflate(&mut ours_decompressor(), p, &mut out);
                 assert!(out == msg, "ours inflates");
-                assert!(soketto_inflate(&mut soketto_deflate(), p.clone()) == msg, "soketto inflates");
+                assert!(
+                    soketto_inflate(&mut soketto_deflate(), p.clone()) == msg,
+                    "soketto inflates"
+                );
             }
-            for (name, p) in [("ours-l1-nct", &ours1), ("ours-l6-nct", &ours6), (SOKETTO, &theirs)] {
+            for (name, p) in [
+                ("ours-l1-nct", &ours1),
+                ("ours-l6-nct", &ours6),
+                (SOKETTO, &theirs),
+            ] {
                 println!(
                     "{kind:<8} {size:>8}  {name:<14} {:>10} {:>7.2}%",
                     p.len(),
@@ -231,13 +295,16 @@ fn bench(c: &mut Criterion) {
                 })
             });
             let mut sk = soketto_deflate();
-            g.bench_function(BenchmarkId::new(format!("decompress/{SOKETTO}"), size), |b| {
-                b.iter_batched(
-                    || ours1.clone(),
-                    |p| black_box(soketto_inflate(&mut sk, p).len()),
-                    BatchSize::LargeInput,
-                )
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("decompress/{SOKETTO}"), size),
+                |b| {
+                    b.iter_batched(
+                        || ours1.clone(),
+                        |p| black_box(soketto_inflate(&mut sk, p).len()),
+                        BatchSize::LargeInput,
+                    )
+                },
+            );
         }
         g.finish();
     }

@@ -352,7 +352,11 @@ impl Peer {
         let agreed = seen["extensions"]
             .as_str()
             .is_some_and(|e| e.contains("permessage-deflate"));
-        assert_eq!(agreed, server.deflate, "server's extensions {}", seen["extensions"]);
+        assert_eq!(
+            agreed, server.deflate,
+            "server's extensions {}",
+            seen["extensions"]
+        );
         assert_eq!(peer.open.deflate.is_some(), server.deflate, "Open.deflate");
         assert_eq!(peer.conn.deflate().is_some(), server.deflate);
         (peer, seen["conn"].as_u64().unwrap())

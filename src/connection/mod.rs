@@ -487,6 +487,7 @@ impl Connection {
         if self.pending_pongs.is_empty() {
             self.pending_pongs = VecDeque::new();
         }
+        self.rx.shrink();
         #[cfg(feature = "deflate")]
         if let Some(pmd) = &mut self.pmd {
             pmd.shrink(self.rx.in_message(), self.tx.in_message());

@@ -114,6 +114,18 @@ impl From<HeaderError> for ProtocolError {
 }
 
 impl RecvState {
+    /// Frees the reassembly buffer's capacity when nothing is in it or
+    /// waiting in it (a message taken out of it leaves its spare capacity
+    /// behind, sharing the allocation).
+    pub(super) fn shrink(&mut self) {
+        let holds = self.ready.is_some_and(|r| r.assembled)
+            || self.lent.is_some_and(|r| r.assembled)
+            || self.message.is_some();
+        if !holds && self.assembled.is_empty() {
+            self.assembled = BytesMut::new();
+        }
+    }
+
     /// Whether a data message is under way.
     pub(super) fn in_message(&self) -> bool {
         self.message.is_some()
