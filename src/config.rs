@@ -309,7 +309,7 @@ impl Config {
     /// A preset for small targets (microcontrollers, many idle connections
     /// on a small host): 64 KiB messages and frames, 64 fragments, 4 KiB
     /// handshake heads with at most 32 headers of 2 KiB, 256 KiB of pending
-    /// output; with the `deflate` feature, [`DeflateConfig::low_memory`]
+    /// output; with the `deflate` feature, `DeflateConfig::low_memory()`
     /// (9-bit windows, no context takeover: the codec state is freed by
     /// `Connection::shrink_to_fit` between messages).
     ///

@@ -5,6 +5,9 @@
 //! every simple valid 101 opens; and events and output do not depend on
 //! the split. `@@` in the input stands for the right accept key, so the
 //! fuzzer can reach the open state. Layout: see `rfc6455_fuzz::split_input`.
+//! The client offers no extension (compression off), so any accepted
+//! extension must fail it; the permessage-deflate answers are checked by
+//! `tests/deflate.rs` (one named test per rule) and `tests/deflate_conn.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -97,7 +100,9 @@ fn simple(head: &[u8], config: &rfc6455::Config) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let (knobs, cuts, payload) = split_input(data);
-    let config = knobs.config();
+    // The oracle (`valid_101`) knows no extension offer: compression off.
+    let mut config = knobs.config();
+    config.deflate = rfc6455::DeflateConfig::disabled();
     let seed = 11;
     let make = || {
         let req = ClientRequest::new("fuzz.example", "/ws").protocols(["chat", "superchat"]);

@@ -146,8 +146,8 @@ impl ClientRequest {
 
     /// Offers an extension: one `Sec-WebSocket-Extensions` element, such as
     /// `"x-custom; level=2"`. permessage-deflate is offered through
-    /// [`Config::deflate`](crate::Config#structfield.deflate) (with the
-    /// `deflate` feature), which also checks the answer and runs the codec;
+    /// `Config::deflate` (with the `deflate` feature), which also checks
+    /// the answer and runs the codec;
     /// an offer of it here is refused by `Connection::client`.
     pub fn extension(mut self, offer: impl Into<String>) -> Self {
         self.extensions.push(offer.into());
