@@ -5,6 +5,9 @@
 # `BENCH_ALLOCS=1 cargo bench --bench ws` and `python3 scripts/bench_report.py`.
 set -euo pipefail
 BENCH_QUICK=1 cargo bench --bench ws
+# permessage-deflate: ours beside soketto (benches/deflate.rs); it checks
+# that each inflates the other's output before timing.
+BENCH_QUICK=1 cargo bench --bench deflate
 BENCH_ALLOCS=1 cargo bench --bench ws
 python3 scripts/bench_report.py --out target/BENCHMARKS.quick.md --svg target/ratios.quick.svg
 test -s target/bench-summary.json
