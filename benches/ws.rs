@@ -678,6 +678,28 @@ fn ours_decode(c: &Corpus) -> Option<Tally> {
     Some(t)
 }
 
+/// OURS, the borrowed path: `poll_event_ref` lends each payload where it
+/// lies instead of moving it out as `Bytes` (no reference counting).
+fn ours_decode_ref(c: &Corpus) -> Option<Tally> {
+    use rfc6455::EventRef;
+    let mut conn = ours_server();
+    let mut src = c.reader();
+    let mut t = Tally::default();
+    while t.msgs < c.expect.msgs {
+        let n = src.read(conn.input_buffer(READ_MAX)).unwrap();
+        assert!(n > 0, "ours-ref: input exhausted");
+        conn.commit_input(n);
+        while let Some(ev) = conn.poll_event_ref() {
+            match ev {
+                EventRef::Binary(b) => t.msg(Kind::Binary, b),
+                EventRef::Text(s) => t.msg(Kind::Text, s.as_bytes()),
+                other => panic!("ours-ref: unexpected event {other:?}"),
+            }
+        }
+    }
+    Some(t)
+}
+
 /// OURS: encode every payload of `c` as one binary message.
 fn ours_encode(c: &Corpus, side: Side, out: &mut Vec<u8>) -> Option<()> {
     let mut conn = match side {
@@ -1215,6 +1237,7 @@ fn sansio_encode_fn(c: &Corpus, side: Side, out: &mut Vec<u8>) -> Option<()> {
 
 const DECODERS: &[(&str, DecodeFn)] = &[
     ("ours", ours_decode),
+    ("ours-ref", ours_decode_ref),
     ("tungstenite", tungstenite_decode),
     ("tokio-websockets", tokio_websockets_decode),
     ("fastwebsockets", fastwebsockets_decode),

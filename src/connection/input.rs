@@ -101,24 +101,28 @@ impl InputBuffer {
     pub(super) fn lend(&mut self, len: usize, want: usize) -> &mut [u8] {
         self.drop_lent();
         let end = self.filled + len;
+        if end > self.buf.capacity() {
+            // Room for two reads: the data under way (the start of a frame)
+            // moves to the front once per two reads at most, not per read.
+            self.make_room(want.max(len.saturating_mul(2)));
+        }
         if end > self.buf.len() {
-            self.make_room(want.max(len));
+            // Zero what is lent beyond the initialized space, once: it stays
+            // initialized for the reads after this one.
+            self.buf.resize(end, 0);
         }
         self.lent = Some(len);
         &mut self.buf[self.filled..end]
     }
 
-    /// Grows the initialized space behind the data to at least `room`
-    /// bytes. Reusing the allocation (when no payload split off it is still
-    /// held) moves the data to the front; otherwise the data moves to a new
-    /// allocation. Either way only the new space is zeroed.
+    /// Makes capacity for at least `room` bytes behind the data. Reusing the
+    /// allocation (when no payload split off it is still held) moves the
+    /// data to the front; otherwise the data moves to a new allocation.
+    /// Either way the space behind the data must be zeroed again when lent.
     fn make_room(&mut self, room: usize) {
         let room = room.max(MIN_GROWTH);
         self.buf.truncate(self.filled);
         self.buf.reserve(room);
-        // Use the whole capacity: it is zeroed once and then reused.
-        let cap = self.buf.capacity();
-        self.buf.resize(cap, 0);
     }
 
     /// Hands in the first `n` bytes of the lent region; the rest stays
