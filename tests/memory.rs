@@ -697,13 +697,14 @@ fn idle_connection_bytes() -> (usize, i64) {
     (std::mem::size_of::<Connection>(), heap)
 }
 
-/// The idle figure (x86_64), asserted so that growth is noticed: 616
+/// The idle figure (x86_64), asserted so that growth is noticed: 624
 /// bytes inline and 824 of heap (the empty queues' first allocations)
 /// right after the handshake. It was 784 inline: the close frame held back
 /// behind events (152 bytes) and the handshake phases' heads (a request, a
 /// client handshake, a refused response's head: up to 104 bytes) moved to
 /// the heap, where they live only while they are needed; the input buffer
-/// gained 24 bytes to remember the initialized space it lends, and the
+/// gained 32 bytes to remember the initialized space it lends and the
+/// front it consumed in place, and the
 /// receive path 32 to hold a payload read but not yet taken, and one lent
 /// by `poll_event_ref`.
 #[test]
@@ -718,7 +719,7 @@ fn idle_connection_is_small() {
         .unwrap();
     println!("idle OPEN server connection: {inline} bytes inline + {heap} bytes of heap");
     if cfg!(target_pointer_width = "64") {
-        assert!(inline <= 616, "{inline}");
+        assert!(inline <= 624, "{inline}");
         assert!(heap <= 824, "{heap}");
     }
 }
