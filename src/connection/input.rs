@@ -50,8 +50,8 @@ impl InputBuffer {
         self.filled - self.start
     }
 
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
@@ -194,7 +194,7 @@ impl InputBuffer {
 
     /// Frees the buffer if it holds no data and nothing is lent.
     pub(super) fn shrink_to_fit(&mut self) {
-        if self.len() == 0 && self.lent.is_none() {
+        if self.is_empty() && self.lent.is_none() {
             self.free();
         }
     }
