@@ -763,6 +763,37 @@ fn ours_stream(s: &StreamInput) -> Option<Tally> {
     Some(t)
 }
 
+/// OURS, the borrowed path: the pieces are lent where they lie, and the
+/// read buffer is reused in place for the whole message.
+fn ours_stream_ref(s: &StreamInput) -> Option<Tally> {
+    use rfc6455::{EventRef, MessageKind};
+    let mut conn = rfc6455::Connection::open_server(ours_config(true));
+    let mut src = s.reader();
+    let mut t = Tally::default();
+    let mut sum = StreamSum::default();
+    while t.msgs == 0 {
+        let n = src.read(conn.input_buffer(READ_MAX)).unwrap();
+        assert!(n > 0, "ours-ref: input exhausted");
+        conn.commit_input(n);
+        while let Some(ev) = conn.poll_event_ref() {
+            match ev {
+                EventRef::Fragment {
+                    kind, data, last, ..
+                } => {
+                    assert_eq!(kind, MessageKind::Binary);
+                    sum.update(data);
+                    if last {
+                        t.msg_sum(Kind::Binary, sum.pos, sum.acc);
+                    }
+                }
+                EventRef::Binary(b) => t.msg(Kind::Binary, b),
+                other => panic!("ours-ref: unexpected event {other:?}"),
+            }
+        }
+    }
+    Some(t)
+}
+
 /// OURS: size of an idle connection (see `measure_idle`).
 fn ours_idle(frame: &[u8]) -> Option<Idle> {
     Some(measure_idle(ours_server, 0, |conn| {
@@ -1261,6 +1292,7 @@ const HANDSHAKERS: &[(&str, HandshakeFn)] = &[
 /// (name, function, assembles the message in memory?)
 const STREAMERS: &[(&str, StreamFn, bool)] = &[
     ("ours", ours_stream, false),
+    ("ours-ref", ours_stream_ref, false),
     ("websocket-sans-io", sansio_stream, false),
     ("tungstenite", tungstenite_stream, true),
 ];
