@@ -799,3 +799,58 @@ fn shrink_to_fit_frees_read_sized_buffers() {
     s.handle_input(&frame);
     assert!(matches!(s.poll_event(), Some(Event::Text(t)) if t == "hello"));
 }
+
+/// Streaming mode: a 1 GiB message, read 64 KiB at a time into the lent
+/// buffer, delivered as pieces that the application drops at once: the
+/// peak heap stays within twice the read size, whatever the message size.
+#[test]
+fn a_1_gib_message_streams_within_twice_the_read_size() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    const READ: usize = 64 << 10;
+    const SIZE: u64 = 1 << 30;
+    let mut cfg = Config::default();
+    cfg.max_message_size = usize::MAX;
+    cfg.max_frame_size = usize::MAX;
+    cfg.streaming = true;
+    // The header of one masked binary frame of 1 GiB, then its payload
+    // (zeros: the payload is binary, so any bytes do).
+    let mut input = vec![0x82, 0xFF];
+    input.extend_from_slice(&SIZE.to_be_bytes());
+    input.extend_from_slice(&[1, 2, 3, 4]);
+    let block = vec![0u8; READ];
+    alloc_count::start();
+    let mut m = Meter::new();
+    let mut c = m.call(|| Connection::open_server(cfg.clone()));
+    let mut fed = 0u64;
+    let mut received = 0u64;
+    let mut last = false;
+    let mut first = true;
+    while !last {
+        let piece: &[u8] = if first {
+            &input
+        } else {
+            &block[..READ.min((SIZE + 14 - fed) as usize)]
+        };
+        first = false;
+        m.call(|| {
+            c.input_buffer(READ)[..piece.len()].copy_from_slice(piece);
+            c.commit_input(piece.len());
+        });
+        fed += piece.len() as u64;
+        m.call(|| {
+            while let Some(e) = c.poll_event() {
+                let Event::Fragment(f) = e else {
+                    panic!("{e:?}")
+                };
+                received += f.data.len() as u64;
+                last = f.last;
+            }
+        });
+        assert!(fed <= SIZE + 14, "the message never ended");
+    }
+    m.call(|| drop(c));
+    alloc_count::stop();
+    println!("1 GiB streamed in 64 KiB reads: peak heap {} bytes", m.peak);
+    assert_eq!(received, SIZE);
+    assert!(m.peak <= 2 * READ as i64, "{}", m.peak);
+}

@@ -148,7 +148,10 @@ impl InputBuffer {
             self.compact(len);
             end = self.filled + len;
             if end > self.buf.capacity() {
-                self.make_room(want.max(len.saturating_mul(ROOM_READS)));
+                // With nothing under way (a streamed piece, or every message
+                // taken), one read's room is enough: nothing will move.
+                let reads = if self.is_empty() { 1 } else { ROOM_READS };
+                self.make_room(want.max(len.saturating_mul(reads)));
                 end = self.filled + len;
             }
         }
