@@ -135,8 +135,9 @@ impl InputBuffer {
     /// into; [`commit`](Self::commit) hands in what was read. `want` is how
     /// much room the buffer should make in one piece beyond the data (at
     /// least `len`): the rest of a frame under way, so that its later reads
-    /// land behind it without moving it again.
-    pub(super) fn lend(&mut self, len: usize, want: usize) -> &mut [u8] {
+    /// land behind it without moving it again. `most` bounds the room made
+    /// (a read and a whole frame).
+    pub(super) fn lend(&mut self, len: usize, want: usize, most: usize) -> &mut [u8] {
         self.drop_lent();
         let mut end = self.filled + len;
         if end > self.buf.len() && end > self.buf.capacity() {
@@ -151,7 +152,8 @@ impl InputBuffer {
                 // With nothing under way (a streamed piece, or every message
                 // taken), one read's room is enough: nothing will move.
                 let reads = if self.is_empty() { 1 } else { ROOM_READS };
-                self.make_room(want.max(len.saturating_mul(reads)));
+                let room = want.max(len.saturating_mul(reads)).min(most);
+                self.make_room(room.max(len));
                 end = self.filled + len;
             }
         }
@@ -210,13 +212,13 @@ mod tests {
     #[test]
     fn lent_space_is_reused_without_growing() {
         let mut b = InputBuffer::default();
-        b.lend(1000, 1000)[..3].copy_from_slice(b"abc");
+        b.lend(1000, 1000, usize::MAX)[..3].copy_from_slice(b"abc");
         assert!(b.commit(3));
         assert_eq!(b.data(), b"abc");
         let cap = b.capacity();
         let _ = b.split_to(3);
         for _ in 0..100 {
-            b.lend(100, 100)[..2].copy_from_slice(b"xy");
+            b.lend(100, 100, usize::MAX)[..2].copy_from_slice(b"xy");
             b.commit(2);
             assert_eq!(b.split_to(2).as_ref(), b"xy");
         }
@@ -230,7 +232,7 @@ mod tests {
         let mut b = InputBuffer::default();
         assert!(!b.commit(5));
         assert!(b.is_empty());
-        b.lend(4, 4);
+        b.lend(4, 4, usize::MAX);
         assert!(b.commit(99));
         assert_eq!(b.len(), 4);
         b.extend(b"zz");
@@ -242,7 +244,7 @@ mod tests {
         let mut b = InputBuffer::default();
         b.extend(b"hello world");
         let held = b.split_to(5);
-        b.lend(1 << 16, 1 << 16)[..3].copy_from_slice(b"!!!");
+        b.lend(1 << 16, 1 << 16, usize::MAX)[..3].copy_from_slice(b"!!!");
         b.commit(3);
         assert_eq!(&held[..], b"hello");
         assert_eq!(b.data(), b" world!!!");
