@@ -678,6 +678,28 @@ fn ours_decode(c: &Corpus) -> Option<Tally> {
     Some(t)
 }
 
+/// OURS, the borrowed path: `poll_event_ref` lends each payload where it
+/// lies instead of moving it out as `Bytes` (no reference counting).
+fn ours_decode_ref(c: &Corpus) -> Option<Tally> {
+    use rfc6455::EventRef;
+    let mut conn = ours_server();
+    let mut src = c.reader();
+    let mut t = Tally::default();
+    while t.msgs < c.expect.msgs {
+        let n = src.read(conn.input_buffer(READ_MAX)).unwrap();
+        assert!(n > 0, "ours-ref: input exhausted");
+        conn.commit_input(n);
+        while let Some(ev) = conn.poll_event_ref() {
+            match ev {
+                EventRef::Binary(b) => t.msg(Kind::Binary, b),
+                EventRef::Text(s) => t.msg(Kind::Text, s.as_bytes()),
+                other => panic!("ours-ref: unexpected event {other:?}"),
+            }
+        }
+    }
+    Some(t)
+}
+
 /// OURS: encode every payload of `c` as one binary message.
 fn ours_encode(c: &Corpus, side: Side, out: &mut Vec<u8>) -> Option<()> {
     let mut conn = match side {
@@ -735,6 +757,37 @@ fn ours_stream(s: &StreamInput) -> Option<Tally> {
                 }
                 Event::Binary(b) => t.msg(Kind::Binary, &b),
                 other => panic!("ours: unexpected event {other:?}"),
+            }
+        }
+    }
+    Some(t)
+}
+
+/// OURS, the borrowed path: the pieces are lent where they lie, and the
+/// read buffer is reused in place for the whole message.
+fn ours_stream_ref(s: &StreamInput) -> Option<Tally> {
+    use rfc6455::{EventRef, MessageKind};
+    let mut conn = rfc6455::Connection::open_server(ours_config(true));
+    let mut src = s.reader();
+    let mut t = Tally::default();
+    let mut sum = StreamSum::default();
+    while t.msgs == 0 {
+        let n = src.read(conn.input_buffer(READ_MAX)).unwrap();
+        assert!(n > 0, "ours-ref: input exhausted");
+        conn.commit_input(n);
+        while let Some(ev) = conn.poll_event_ref() {
+            match ev {
+                EventRef::Fragment {
+                    kind, data, last, ..
+                } => {
+                    assert_eq!(kind, MessageKind::Binary);
+                    sum.update(data);
+                    if last {
+                        t.msg_sum(Kind::Binary, sum.pos, sum.acc);
+                    }
+                }
+                EventRef::Binary(b) => t.msg(Kind::Binary, b),
+                other => panic!("ours-ref: unexpected event {other:?}"),
             }
         }
     }
@@ -1215,6 +1268,7 @@ fn sansio_encode_fn(c: &Corpus, side: Side, out: &mut Vec<u8>) -> Option<()> {
 
 const DECODERS: &[(&str, DecodeFn)] = &[
     ("ours", ours_decode),
+    ("ours-ref", ours_decode_ref),
     ("tungstenite", tungstenite_decode),
     ("tokio-websockets", tokio_websockets_decode),
     ("fastwebsockets", fastwebsockets_decode),
@@ -1238,6 +1292,7 @@ const HANDSHAKERS: &[(&str, HandshakeFn)] = &[
 /// (name, function, assembles the message in memory?)
 const STREAMERS: &[(&str, StreamFn, bool)] = &[
     ("ours", ours_stream, false),
+    ("ours-ref", ours_stream_ref, false),
     ("websocket-sans-io", sansio_stream, false),
     ("tungstenite", tungstenite_stream, true),
 ];

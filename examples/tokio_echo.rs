@@ -66,6 +66,9 @@ async fn serve(mut sock: TcpStream, config: Config, clock: Clock) -> std::io::Re
                 Ok(n) => Some(n),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     // Nothing after all: give back the read-sized buffer.
+                    // (Keeping it for a moment helps a busy connection, but
+                    // leaves the allocator's heap fragmented: 10 KB per idle
+                    // connection instead of 6 in scripts/idle_conns.py.)
                     conn.shrink_to_fit();
                     None
                 }
@@ -83,8 +86,9 @@ async fn serve(mut sock: TcpStream, config: Config, clock: Clock) -> std::io::Re
         while let Some(event) = conn.poll_event() {
             let _ = match event {
                 Event::Request(_) => conn.accept(Accept::new()),
-                Event::Text(text) => conn.send_text(text.as_str()),
-                Event::Binary(data) => conn.send_binary(&data),
+                // The payloads go back out without a copy.
+                Event::Text(text) => conn.send_text_bytes(text),
+                Event::Binary(data) => conn.send_binary_bytes(data),
                 _ => Ok(()),
             };
         }

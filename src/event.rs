@@ -95,7 +95,7 @@ impl<'a> EventRef<'a> {
             // Checked as it arrived; the crate has no `unsafe` to skip the
             // check, so it runs again, at SIMD speed.
             Delivery::Message(MessageKind::Text) => {
-                EventRef::Text(simdutf8::basic::from_utf8(data).unwrap_or_default())
+                EventRef::Text(crate::utf8::as_str(data).unwrap_or_default())
             }
             Delivery::Message(MessageKind::Binary) => EventRef::Binary(data),
             Delivery::Piece { kind, first, last } => EventRef::Fragment {
@@ -225,7 +225,7 @@ impl Utf8Bytes {
     /// are UTF-8 runs again here (SIMD, at memory speed); [`Utf8Bytes::as_bytes`]
     /// is free.
     pub fn as_str(&self) -> &str {
-        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
+        crate::utf8::as_str(&self.0).unwrap_or_default()
     }
 
     /// The UTF-8 bytes.

@@ -92,11 +92,10 @@ fn validate(data: &[u8]) -> Result<(), Option<usize>> {
             Err(_) => Err(None),
         };
     }
-    // Longer input: a SIMD validator (`simdutf8`, which picks AVX2 or SSE4.2
-    // at run time with `std`) over everything up to a code point that may be
-    // unfinished at the end, then the few bytes of that code point.
+    // Longer input: everything up to a code point that may be unfinished at
+    // the end, then the few bytes of that code point.
     let cut = unfinished_tail(data);
-    if simdutf8::basic::from_utf8(&data[..cut]).is_err() {
+    if as_str(&data[..cut]).is_none() {
         return Err(None);
     }
     if cut == data.len() {
@@ -105,6 +104,23 @@ fn validate(data: &[u8]) -> Result<(), Option<usize>> {
     match core::str::from_utf8(&data[cut..]) {
         Err(e) if e.error_len().is_none() => Err(Some(cut)),
         _ => Err(None), // complete or invalid: either way not an unfinished prefix
+    }
+}
+
+/// Above this many bytes, a SIMD validator beats the standard library's:
+/// below it, `simdutf8`'s set-up (a dispatch, and a padded copy of the last
+/// block) costs more than the validation itself.
+const SIMD_FROM: usize = 512;
+
+/// `data` as a `str`, if it is UTF-8: `simdutf8` (which picks AVX2 or
+/// SSE4.2 at run time with `std`) for long inputs, the standard library's
+/// validator for short ones.
+#[inline]
+pub(crate) fn as_str(data: &[u8]) -> Option<&str> {
+    if data.len() >= SIMD_FROM {
+        simdutf8::basic::from_utf8(data).ok()
+    } else {
+        core::str::from_utf8(data).ok()
     }
 }
 

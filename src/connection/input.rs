@@ -10,11 +10,15 @@
 
 use bytes::BytesMut;
 
-/// `buf[..filled]` holds the bytes handed in and not yet consumed;
-/// `buf[filled..]` is initialized space for the next reads.
+/// `buf[start..filled]` holds the bytes handed in and not yet consumed;
+/// `buf[filled..]` is initialized space for the next reads; `buf[..start]`
+/// was consumed in place (lent payloads, headers) and is reused by moving
+/// the data to the front, which keeps it initialized. Payloads moved out
+/// as `Bytes` leave with the front of `buf` instead.
 #[derive(Default)]
 pub(super) struct InputBuffer {
     buf: BytesMut,
+    start: usize,
     filled: usize,
     /// How many bytes after `filled` are lent by [`InputBuffer::lend`].
     lent: Option<usize>,
@@ -24,27 +28,31 @@ pub(super) struct InputBuffer {
 /// much, so that small reads do not each cost a reallocation.
 const MIN_GROWTH: usize = 4 * 1024;
 
+/// How many reads of the size asked for the buffer makes room for when it
+/// grows.
+const ROOM_READS: usize = 3;
+
 impl InputBuffer {
     /// The bytes handed in and not yet consumed.
     #[inline]
     pub(super) fn data(&self) -> &[u8] {
-        &self.buf[..self.filled]
+        &self.buf[self.start..self.filled]
     }
 
     /// The same bytes, to unmask in place.
     #[inline]
     pub(super) fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buf[..self.filled]
+        &mut self.buf[self.start..self.filled]
     }
 
     #[inline]
     pub(super) fn len(&self) -> usize {
-        self.filled
+        self.filled - self.start
     }
 
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
-        self.filled == 0
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The capacity held, data and spare (for memory accounting).
@@ -53,26 +61,41 @@ impl InputBuffer {
         self.buf.capacity()
     }
 
+    /// Lets go of the consumed front, so that `buf` starts with the data.
+    #[inline]
+    fn drop_front(&mut self) {
+        if self.start > 0 {
+            bytes::Buf::advance(&mut self.buf, self.start);
+            self.filled -= self.start;
+            self.start = 0;
+        }
+    }
+
     /// Takes the first `n` bytes (at most `len()`) off the front, without a
     /// copy.
     #[inline]
     pub(super) fn split_to(&mut self, n: usize) -> BytesMut {
+        self.drop_front();
         let n = n.min(self.filled);
         self.filled -= n;
         self.buf.split_to(n)
     }
 
-    /// Drops the first `n` bytes (at most `len()`).
+    /// Consumes the first `n` bytes (at most `len()`) in place.
     #[inline]
     pub(super) fn advance(&mut self, n: usize) {
-        let n = n.min(self.filled);
-        self.filled -= n;
-        bytes::Buf::advance(&mut self.buf, n);
+        self.start += n.min(self.len());
+        if self.start == self.filled && self.lent.is_none() {
+            // Nothing left: the next bytes go to the front, for free.
+            self.start = 0;
+            self.filled = 0;
+        }
     }
 
     /// Every byte held, as a `BytesMut` of its own, for code that consumes a
     /// `BytesMut` (the body of a refused handshake); the spare is dropped.
     pub(super) fn with_bytes_mut<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> R {
+        self.drop_front();
         self.buf.truncate(self.filled);
         let r = f(&mut self.buf);
         self.filled = self.buf.len();
@@ -82,6 +105,9 @@ impl InputBuffer {
     /// Appends a copy of `data`.
     pub(super) fn extend(&mut self, data: &[u8]) {
         self.drop_lent();
+        if self.filled + data.len() > self.buf.len() {
+            self.compact(data.len());
+        }
         let end = self.filled + data.len();
         if end <= self.buf.len() {
             self.buf[self.filled..end].copy_from_slice(data);
@@ -93,32 +119,62 @@ impl InputBuffer {
         self.filled = end;
     }
 
+    /// Moves the data to the front of the initialized space if that makes
+    /// room for `room` more bytes: the space stays initialized, and nothing
+    /// is reallocated.
+    fn compact(&mut self, room: usize) {
+        let len = self.len();
+        if self.start > 0 && self.buf.len() - len >= room {
+            self.buf.copy_within(self.start..self.filled, 0);
+            self.start = 0;
+            self.filled = len;
+        }
+    }
+
     /// Lends `len` initialized bytes after the data for the caller to read
     /// into; [`commit`](Self::commit) hands in what was read. `want` is how
-    /// much room the buffer should make room for in one piece beyond the
-    /// data (at least `len`): the rest of a frame under way, so that its
-    /// later reads land behind it without moving it again.
-    pub(super) fn lend(&mut self, len: usize, want: usize) -> &mut [u8] {
+    /// much room the buffer should make in one piece beyond the data (at
+    /// least `len`): the rest of a frame under way, so that its later reads
+    /// land behind it without moving it again. `most` bounds the room made
+    /// (a read and a whole frame).
+    pub(super) fn lend(&mut self, len: usize, want: usize, most: usize) -> &mut [u8] {
         self.drop_lent();
-        let end = self.filled + len;
+        let mut end = self.filled + len;
+        if end > self.buf.len() && end > self.buf.capacity() {
+            // No room behind the data. Moving it to the front of the
+            // initialized space keeps that space; otherwise the buffer grows
+            // (or moves the data to a new allocation) with room for a few
+            // reads, so that the data under way (the start of a frame)
+            // moves once per few reads, not per read.
+            self.compact(len);
+            end = self.filled + len;
+            if end > self.buf.capacity() {
+                // With nothing under way (a streamed piece, or every message
+                // taken), one read's room is enough: nothing will move.
+                let reads = if self.is_empty() { 1 } else { ROOM_READS };
+                let room = want.max(len.saturating_mul(reads)).min(most);
+                self.make_room(room.max(len));
+                end = self.filled + len;
+            }
+        }
         if end > self.buf.len() {
-            self.make_room(want.max(len));
+            // Zero what is lent beyond the initialized space, once: it stays
+            // initialized for the reads after this one.
+            self.buf.resize(end, 0);
         }
         self.lent = Some(len);
         &mut self.buf[self.filled..end]
     }
 
-    /// Grows the initialized space behind the data to at least `room`
-    /// bytes. Reusing the allocation (when no payload split off it is still
-    /// held) moves the data to the front; otherwise the data moves to a new
-    /// allocation. Either way only the new space is zeroed.
+    /// Makes capacity for at least `room` bytes behind the data. Reusing the
+    /// allocation (when no payload split off it is still held) moves the
+    /// data to the front; otherwise the data moves to a new allocation.
+    /// Either way the space behind the data must be zeroed again when lent.
     fn make_room(&mut self, room: usize) {
         let room = room.max(MIN_GROWTH);
+        self.drop_front();
         self.buf.truncate(self.filled);
         self.buf.reserve(room);
-        // Use the whole capacity: it is zeroed once and then reused.
-        let cap = self.buf.capacity();
-        self.buf.resize(cap, 0);
     }
 
     /// Hands in the first `n` bytes of the lent region; the rest stays
@@ -143,7 +199,7 @@ impl InputBuffer {
 
     /// Frees the buffer if it holds no data and nothing is lent.
     pub(super) fn shrink_to_fit(&mut self) {
-        if self.filled == 0 && self.lent.is_none() {
+        if self.is_empty() && self.lent.is_none() {
             self.free();
         }
     }
@@ -156,13 +212,13 @@ mod tests {
     #[test]
     fn lent_space_is_reused_without_growing() {
         let mut b = InputBuffer::default();
-        b.lend(1000, 1000)[..3].copy_from_slice(b"abc");
+        b.lend(1000, 1000, usize::MAX)[..3].copy_from_slice(b"abc");
         assert!(b.commit(3));
         assert_eq!(b.data(), b"abc");
         let cap = b.capacity();
         let _ = b.split_to(3);
         for _ in 0..100 {
-            b.lend(100, 100)[..2].copy_from_slice(b"xy");
+            b.lend(100, 100, usize::MAX)[..2].copy_from_slice(b"xy");
             b.commit(2);
             assert_eq!(b.split_to(2).as_ref(), b"xy");
         }
@@ -176,7 +232,7 @@ mod tests {
         let mut b = InputBuffer::default();
         assert!(!b.commit(5));
         assert!(b.is_empty());
-        b.lend(4, 4);
+        b.lend(4, 4, usize::MAX);
         assert!(b.commit(99));
         assert_eq!(b.len(), 4);
         b.extend(b"zz");
@@ -188,7 +244,7 @@ mod tests {
         let mut b = InputBuffer::default();
         b.extend(b"hello world");
         let held = b.split_to(5);
-        b.lend(1 << 16, 1 << 16)[..3].copy_from_slice(b"!!!");
+        b.lend(1 << 16, 1 << 16, usize::MAX)[..3].copy_from_slice(b"!!!");
         b.commit(3);
         assert_eq!(&held[..], b"hello");
         assert_eq!(b.data(), b" world!!!");

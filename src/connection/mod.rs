@@ -461,7 +461,14 @@ impl Connection {
     pub fn input_buffer(&mut self, len: usize) -> &mut [u8] {
         let len = len.min(MAX_LEND);
         let want = self.frame_room(len);
-        self.inbuf.lend(len, want)
+        // The buffer never needs more than a read and a whole frame behind
+        // it: the limit on its growth, so that it stays within the limits.
+        let most = self
+            .config
+            .max_frame_size
+            .saturating_add(crate::frame::MAX_HEADER_LEN)
+            .saturating_add(len);
+        self.inbuf.lend(len, want, most)
     }
 
     /// Frees what the connection's empty buffers hold on to: the input

@@ -52,6 +52,33 @@ pub(crate) struct HeadScanner {
     start_line_done: bool,
 }
 
+/// The index of the first LF in `buf`: eight bytes at a time (a head is a
+/// few hundred bytes of short lines, and a byte loop was the largest cost
+/// of a handshake after SHA-1).
+#[inline]
+fn find_lf(buf: &[u8]) -> Option<usize> {
+    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = buf.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(bytes) ^ LF;
+        // A byte of `x` is zero exactly where the chunk has an LF.
+        if x.wrapping_sub(LOW) & !x & HIGH != 0 {
+            return chunk.iter().position(|&b| b == b'\n').map(|i| base + i);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| base + i)
+}
+
 impl HeadScanner {
     /// A scanner for a request head, read by a server.
     pub(crate) fn for_request() -> Self {
@@ -84,7 +111,7 @@ impl HeadScanner {
     ) -> Result<Option<usize>, HandshakeError> {
         let limit = buf.len().min(config.max_handshake_bytes);
         while self.pos < limit {
-            let Some(i) = buf[self.pos..limit].iter().position(|&b| b == b'\n') else {
+            let Some(i) = find_lf(&buf[self.pos..limit]) else {
                 self.pos = limit;
                 break;
             };
@@ -359,6 +386,27 @@ impl ExtParser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_lf_agrees_with_a_byte_search() {
+        let mut buf = alloc::vec![b'a'; 40];
+        assert_eq!(find_lf(&buf), None);
+        for at in 0..40 {
+            for other in [0u8, 0x0b, 0x8a, 0x09, 0xff] {
+                let mut b = buf.clone();
+                b[at] = b'\n';
+                if at + 1 < 40 {
+                    b[at + 1] = other;
+                }
+                for start in 0..at.min(9) {
+                    let want = b[start..].iter().position(|&x| x == b'\n');
+                    assert_eq!(find_lf(&b[start..]), want, "at {at} start {start}");
+                }
+            }
+        }
+        buf[39] = b'\n';
+        assert_eq!(find_lf(&buf), Some(39));
+    }
 
     #[test]
     fn rfc_1_3_accept_key() {
