@@ -143,6 +143,49 @@ fn close_code_rules_agree_with_rfc_7_4_for_every_code() {
     }
 }
 
+/// One generated frame: FIN, an opcode index (0-7 pick data and
+/// continuation opcodes, 8-15 are taken as they are), RSV1 or not, the
+/// payload, and whether the mask is the right one for the role.
+type GenFrame = (bool, u8, u8, Vec<u8>, bool);
+
+/// The wire bytes of generated frames, valid and invalid, as a server
+/// (`server`) or a client reads them.
+fn mixed_frames(frames: &[GenFrame], server: bool) -> Vec<u8> {
+    let mut input = Vec::new();
+    for (fin, opcode, rsv, payload, right_mask) in frames {
+        let masked = server == *right_mask;
+        let op = if *opcode < 8 {
+            [0u8, 1, 2, 0, 1, 2, 1, 3][usize::from(*opcode)]
+        } else {
+            *opcode
+        };
+        let payload = if op >= 8 {
+            &payload[..payload.len().min(130)]
+        } else {
+            &payload[..]
+        };
+        input.extend(frame_with(
+            *fin,
+            *rsv * 4,
+            op,
+            payload,
+            masked.then_some([1, 2, 3, 4]),
+        ));
+    }
+    input
+}
+
+/// A framing-only connection in the role that reads `mixed_frames`.
+fn mixed_conn(server: bool, streaming: bool) -> Connection {
+    let mut cfg = Config::default();
+    cfg.streaming = streaming;
+    if server {
+        Connection::open_server(cfg)
+    } else {
+        Connection::open_client(cfg, Rng::entropy(5))
+    }
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
@@ -265,20 +308,8 @@ proptest! {
         streaming in any::<bool>(),
         eof in any::<bool>(),
     ) {
-        let mut input = Vec::new();
-        for (fin, opcode, rsv, payload, right_mask) in &frames {
-            let masked = server == *right_mask;
-            let op = if *opcode < 8 { [0u8, 1, 2, 0, 1, 2, 1, 3][usize::from(*opcode)] } else { *opcode };
-            let payload = if op >= 8 { &payload[..payload.len().min(130)] } else { &payload[..] };
-            input.extend(frame_with(*fin, *rsv * 4, op, payload, masked.then_some([1, 2, 3, 4])));
-        }
-        let mut cfg = Config::default();
-        cfg.streaming = streaming;
-        let make = || if server {
-            Connection::open_server(cfg.clone())
-        } else {
-            Connection::open_client(cfg.clone(), Rng::entropy(5))
-        };
+        let input = mixed_frames(&frames, server);
+        let make = || mixed_conn(server, streaming);
         let whole = feed_output_at_end(&make, &input, &[], eof);
         let cuts = cuts_from(&fractions, input.len());
         let split = feed_output_at_end(&make, &input, &cuts, eof);
@@ -316,20 +347,8 @@ proptest! {
         streaming in any::<bool>(),
         eof in any::<bool>(),
     ) {
-        let mut input = Vec::new();
-        for (fin, opcode, rsv, payload, right_mask) in &frames {
-            let masked = server == *right_mask;
-            let op = if *opcode < 8 { [0u8, 1, 2, 0, 1, 2, 1, 3][usize::from(*opcode)] } else { *opcode };
-            let payload = if op >= 8 { &payload[..payload.len().min(130)] } else { &payload[..] };
-            input.extend(frame_with(*fin, *rsv * 4, op, payload, masked.then_some([1, 2, 3, 4])));
-        }
-        let mut cfg = Config::default();
-        cfg.streaming = streaming;
-        let make = || if server {
-            Connection::open_server(cfg.clone())
-        } else {
-            Connection::open_client(cfg.clone(), Rng::entropy(5))
-        };
+        let input = mixed_frames(&frames, server);
+        let make = || mixed_conn(server, streaming);
         let cuts = cuts_from(&fractions, input.len());
         let run = |lend: bool| {
             let mut conn = make();
