@@ -137,6 +137,40 @@ fn check_request_agrees(head: &[u8], first: Option<&Rec>, out: &[u8]) {
     }
 }
 
+/// The extension the server agreed to (the default config accepts
+/// permessage-deflate, RFC 7692): one only if some offer names it, and
+/// then answered in exactly one `Sec-WebSocket-Extensions` line that says
+/// what `Open` says. A request whose only offer is a bare
+/// `permessage-deflate` (every parameter is optional, §7.1) is accepted.
+fn check_extension(head: &[u8], resp_headers: &[(Vec<u8>, Vec<u8>)], ext: Option<&str>) {
+    let offers: Vec<Vec<u8>> = header_lines(head)
+        .into_iter()
+        .filter(|(k, _)| k == b"sec-websocket-extensions")
+        .map(|(_, v)| v)
+        .collect();
+    let answered: Vec<&Vec<u8>> = resp_headers
+        .iter()
+        .filter(|(k, _)| k == b"sec-websocket-extensions")
+        .map(|(_, v)| v)
+        .collect();
+    match ext {
+        Some(e) => {
+            let named = offers.iter().any(|v| {
+                v.windows(18)
+                    .any(|w| w.eq_ignore_ascii_case(b"permessage-deflate"))
+            });
+            assert!(named, "an extension no offer named: {e:?}");
+            assert!(e.starts_with("permessage-deflate"), "{e:?}");
+            assert_eq!(answered, [&e.as_bytes().to_vec()], "the 101 says another extension");
+        }
+        None => {
+            assert!(answered.is_empty(), "extensions answered but not in Open");
+            let bare = offers.len() == 1 && offers[0].eq_ignore_ascii_case(b"permessage-deflate");
+            assert!(!bare, "a bare permessage-deflate offer was declined");
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let (knobs, cuts, payload) = split_input(data);
     let config = knobs.config();
@@ -209,10 +243,11 @@ fuzz_target!(|data: &[u8]| {
                 let chose = offered.iter().any(|p| p == b"chat");
                 let proto = header_tokens(&rh, "sec-websocket-protocol");
                 assert_eq!(proto.len(), usize::from(chose));
-                let Some(Rec::Open(p, None)) = rec.recs.get(1) else {
+                let Some(Rec::Open(p, ext)) = rec.recs.get(1) else {
                     panic!("no Open after accept: {:?}", rec.recs)
                 };
                 assert_eq!(p.is_some(), chose);
+                check_extension(head, &rh, ext.as_deref());
                 // The bytes behind the head, decoded exactly: the text,
                 // the ping, then (on EOF) the close; the pong answers.
                 if !knobs.small_limits {
