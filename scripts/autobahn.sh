@@ -34,6 +34,8 @@
 #  AUTOBAHN_CASES=1.*,2.*    comma-separated case patterns to run (default `*`); the comparison
 #                            with the expected file is limited to the same cases
 #  AUTOBAHN_ROLES="server"   which roles to run (default "server client")
+#  AUTOBAHN_PARALLEL=0       run the two roles one after the other (default: at the same
+#                            time; they share nothing but the machine)
 #  AUTOBAHN_SERVER_CMD       command for our server; the address 127.0.0.1:9001 is appended
 #  AUTOBAHN_CLIENT_CMD       command for our client; the URL ws://127.0.0.1:9002 is appended
 #                            (both split on whitespace; when both are set, no cargo build)
@@ -294,6 +296,20 @@ run_role_client() {
 
 run_roles() {
     local role status=0
+    if [[ ${AUTOBAHN_PARALLEL:-1} == 1 && $(wc -w <<<"$ROLES") == 2 ]]; then
+        # The two roles use their own ports, logs and report directories, so
+        # they run at the same time (each wstest takes about one core). A
+        # subshell does not inherit the EXIT trap: each sets its own, so
+        # its processes are stopped however it ends.
+        local ps pc
+        (PIDS=(); trap cleanup EXIT; run_role_server) &
+        ps=$!
+        (PIDS=(); trap cleanup EXIT; run_role_client) &
+        pc=$!
+        wait "$ps" || status=1
+        wait "$pc" || status=1
+        return "$status"
+    fi
     for role in $ROLES; do
         case $role in
             server) run_role_server || status=1 ;;

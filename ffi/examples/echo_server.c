@@ -124,7 +124,7 @@ static void take_events(struct client *c) {
     while ((s = rfc6455_poll_event(c->conn, &ev)) == RFC6455_STATUS_OK) {
         switch (ev.kind) {
         case RFC6455_EVENT_KIND_REQUEST:
-            s = rfc6455_accept(c->conn, NULL, NULL, 0);
+            s = rfc6455_accept(c->conn, NULL, NULL, 0, 0);
             break;
         case RFC6455_EVENT_KIND_TEXT:
             s = rfc6455_send_text(c->conn, (const char *)ev.data, ev.len);

@@ -46,6 +46,10 @@
 // `rfc6455_poll_timeout` writes this when no timer runs.
 #define RFC6455_NO_DEADLINE 18446744073709551615ull
 
+// `rfc6455_accept` flag: open without compression, whatever the client
+// offered and the config allows (this connection only).
+#define RFC6455_ACCEPT_NO_COMPRESSION 1
+
 // `flags` bit: the message (or fragment) is text.
 #define RFC6455_FLAG_TEXT 1
 
@@ -269,6 +273,23 @@ typedef struct {
   uint64_t close_timeout_ms;
   // How long one data message may take to arrive, in ms (default 0: off).
   uint64_t message_timeout_ms;
+  // Offer (client) or accept (server) permessage-deflate (default 1).
+  uint8_t deflate;
+  // The compression level, 0 (stored blocks) to 9 (default 6).
+  uint8_t deflate_level;
+  // The server resets its compression context after every message
+  // (RFC 7692 §7.1.1.1; default 0).
+  uint8_t deflate_server_no_context_takeover;
+  // The client resets its compression context after every message
+  // (RFC 7692 §7.1.1.2; default 0).
+  uint8_t deflate_client_no_context_takeover;
+  // The largest window the server compresses with, 8 to 15 (default 15).
+  uint8_t deflate_server_max_window_bits;
+  // The largest window the client compresses with, 8 to 15 (default 15).
+  uint8_t deflate_client_max_window_bits;
+  // Messages shorter than this many bytes go out uncompressed (default
+  // 1024).
+  size_t deflate_threshold;
 } rfc6455_config;
 
 // A header: two NUL-terminated strings.
@@ -498,7 +519,8 @@ rfc6455_status rfc6455_shrink_to_fit(rfc6455_conn *conn);
 
 // Server: accepts the request from the `REQUEST` event, choosing
 // `protocol` (NULL for none; it MUST be one the client offered) and adding
-// `n_headers` headers to the 101 response.
+// `n_headers` headers to the 101 response. `flags`: 0, or
+// `RFC6455_ACCEPT_NO_COMPRESSION`.
 //
 // # Safety
 // `conn` is a live handle; `protocol` NULL or NUL-terminated; `headers`
@@ -506,7 +528,8 @@ rfc6455_status rfc6455_shrink_to_fit(rfc6455_conn *conn);
 rfc6455_status rfc6455_accept(rfc6455_conn *conn,
                               const char *protocol,
                               const rfc6455_header *headers_,
-                              size_t n_headers);
+                              size_t n_headers,
+                              uint32_t flags);
 
 // Server: answers the request from the `REQUEST` event with `status`
 // (100-599, not 101), `n_headers` headers and a body of `body_len` bytes
@@ -534,6 +557,19 @@ rfc6455_status rfc6455_send_text(rfc6455_conn *conn, const char *text, size_t le
 // # Safety
 // `conn` is a live handle; `data` points to `len` readable bytes.
 rfc6455_status rfc6455_send_binary(rfc6455_conn *conn, const uint8_t *data, size_t len);
+
+// Sends a whole message of `kind` (a `rfc6455_message_kind`) in one
+// frame, never compressed, whatever was negotiated (Node `ws`'s
+// `compress: false`: data that is already compressed, or that must not
+// share a compression context with secrets). Without permessage-deflate it
+// is `rfc6455_send_text` / `rfc6455_send_binary`.
+//
+// # Safety
+// `conn` is a live handle; `data` points to `len` readable bytes.
+rfc6455_status rfc6455_send_uncompressed(rfc6455_conn *conn,
+                                         uint32_t kind,
+                                         const uint8_t *data,
+                                         size_t len);
 
 // Sends one fragment of a message of `kind` (a `rfc6455_message_kind`);
 // `fin` marks the last. Text fragments may split a code point; the message

@@ -9,6 +9,7 @@
  * (make test-asan) and under valgrind (make test-valgrind). Exits 1 if any
  * check failed.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,152 @@ static void test_config(void) {
     EXPECT(RFC6455_STATUS_NULL_POINTER, rfc6455_server_new(NULL, NULL));
     OK(rfc6455_server_new(NULL, &c)); /* NULL config: the defaults */
     OK(rfc6455_free(c));
+
+    /* Compression: the core's defaults, and its checks. */
+    rfc6455_config_default(&cfg);
+    CHECK(cfg.deflate == 1 && cfg.deflate_level == 6 && cfg.deflate_threshold == 1024);
+    CHECK(cfg.deflate_server_max_window_bits == 15 && cfg.deflate_client_max_window_bits == 15);
+    CHECK(cfg.deflate_server_no_context_takeover == 0 && cfg.deflate_client_no_context_takeover == 0);
+    cfg.deflate_client_max_window_bits = 16;
+    EXPECT(RFC6455_STATUS_INVALID_CONFIG, rfc6455_server_new(&cfg, &c));
+    CHECK(last_error_has("client_max_window_bits"));
+    cfg.deflate_client_max_window_bits = 7;
+    EXPECT(RFC6455_STATUS_INVALID_CONFIG, rfc6455_client_new("ws://h/", NULL, 0, NULL, 0, &cfg, &c));
+    rfc6455_config_default(&cfg);
+    cfg.deflate_level = 10;
+    EXPECT(RFC6455_STATUS_INVALID_CONFIG, rfc6455_server_new(&cfg, &c));
+    CHECK(last_error_has("level"));
+    /* Disabled, bad values are refused all the same... */
+    cfg.deflate = 0;
+    EXPECT(RFC6455_STATUS_INVALID_CONFIG, rfc6455_server_new(&cfg, &c));
+    rfc6455_config_default(&cfg);
+    /* ...and a struct from a header without the compression fields (its
+     * size ends at message_timeout_ms) is accepted, compression off. */
+    cfg.size = offsetof(rfc6455_config, deflate);
+    OK(rfc6455_server_new(&cfg, &c));
+    OK(rfc6455_free(c));
+    cfg.size = offsetof(rfc6455_config, deflate) - 1;
+    EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_server_new(&cfg, &c));
+}
+
+/* Everything `c` has to write, appended to buf (at most cap bytes). */
+static size_t drain(rfc6455_conn *c, uint8_t *buf, size_t cap) {
+    size_t total = 0;
+    const uint8_t *p;
+    size_t n;
+    while (rfc6455_poll_transmit(c, &p, &n) == RFC6455_STATUS_OK) {
+        CHECK(total + n <= cap);
+        if (total + n > cap) break;
+        memcpy(buf + total, p, n);
+        total += n;
+    }
+    return total;
+}
+
+/* A client offering `ccfg`, a server with `scfg` accepting with `flags`;
+ * checks both sides agree on `want` ("" for no extension). */
+static void deflate_pair(rfc6455_conn **client, rfc6455_conn **server, const rfc6455_config *ccfg,
+                         const rfc6455_config *scfg, uint32_t flags, const char *want) {
+    OK(rfc6455_client_new("ws://h/", NULL, 0, NULL, 0, ccfg, client));
+    OK(rfc6455_server_new(scfg, server));
+    pump(*client, *server, 0);
+    next(*server, RFC6455_EVENT_KIND_REQUEST);
+    OK(rfc6455_accept(*server, NULL, NULL, 0, flags));
+    rfc6455_event ev = next(*server, RFC6455_EVENT_KIND_OPEN);
+    CHECK(slice_is((const char *)ev.extra, ev.extra_len, want) || (!*want && ev.extra_len == 0));
+    pump(*server, *client, 0);
+    ev = next(*client, RFC6455_EVENT_KIND_OPEN);
+    CHECK(slice_is((const char *)ev.extra, ev.extra_len, want) || (!*want && ev.extra_len == 0));
+    const char *s;
+    size_t n;
+    EXPECT(*want ? RFC6455_STATUS_OK : RFC6455_STATUS_EMPTY, rfc6455_extensions(*server, &s, &n));
+}
+
+static void test_compression(void) {
+    rfc6455_conn *client, *server;
+    static uint8_t wire[1 << 16];
+    char text[4000];
+    for (size_t i = 0; i < sizeof text; i++) text[i] = "abcdefgh "[i % 9];
+
+    /* Negotiated by default; a compressible message shrinks on the wire,
+     * with RSV1 on its frame, and arrives whole. */
+    deflate_pair(&client, &server, NULL, NULL, 0, "permessage-deflate");
+    OK(rfc6455_send_text(client, text, sizeof text));
+    size_t n = drain(client, wire, sizeof wire);
+    CHECK(n > 2 && n < 200);
+    CHECK(wire[0] == 0xC1); /* FIN, RSV1, text */
+    OK(rfc6455_handle_input(server, wire, n));
+    rfc6455_event ev = next(server, RFC6455_EVENT_KIND_TEXT);
+    CHECK(ev.len == sizeof text && memcmp(ev.data, text, sizeof text) == 0);
+    /* The same message uncompressed: no RSV1, the payload as it is. */
+    OK(rfc6455_send_uncompressed(client, RFC6455_MESSAGE_KIND_BINARY, (const uint8_t *)text, sizeof text));
+    n = drain(client, wire, sizeof wire);
+    CHECK(n == sizeof text + 8 && wire[0] == 0x82);
+    OK(rfc6455_handle_input(server, wire, n));
+    ev = next(server, RFC6455_EVENT_KIND_BINARY);
+    CHECK(ev.len == sizeof text && memcmp(ev.data, text, sizeof text) == 0);
+    /* Below the threshold (1024 bytes), messages go out uncompressed. */
+    OK(rfc6455_send_text(server, "short", 5));
+    n = drain(server, wire, sizeof wire);
+    CHECK(n == 7 && wire[0] == 0x81);
+    OK(rfc6455_handle_input(client, wire, n));
+    ev = next(client, RFC6455_EVENT_KIND_TEXT);
+    CHECK(data_is(&ev, "short"));
+    /* Its errors. */
+    EXPECT(RFC6455_STATUS_INVALID_UTF8,
+           rfc6455_send_uncompressed(client, RFC6455_MESSAGE_KIND_TEXT, (const uint8_t *)"\xff", 1));
+    EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_send_uncompressed(client, 2, (const uint8_t *)"x", 1));
+    EXPECT(RFC6455_STATUS_NULL_POINTER, rfc6455_send_uncompressed(client, 1, NULL, 1));
+    EXPECT(RFC6455_STATUS_NULL_POINTER, rfc6455_send_uncompressed(NULL, 1, (const uint8_t *)"x", 1));
+    OK(rfc6455_free(client));
+    OK(rfc6455_free(server));
+
+    /* The server refuses compression for this connection; unknown flags. */
+    OK(rfc6455_client_new("ws://h/", NULL, 0, NULL, 0, NULL, &client));
+    OK(rfc6455_server_new(NULL, &server));
+    pump(client, server, 0);
+    next(server, RFC6455_EVENT_KIND_REQUEST);
+    EXPECT(RFC6455_STATUS_INVALID_ARGUMENT, rfc6455_accept(server, NULL, NULL, 0, 4));
+    CHECK(last_error_has("flags"));
+    OK(rfc6455_free(client));
+    OK(rfc6455_free(server));
+    deflate_pair(&client, &server, NULL, NULL, RFC6455_ACCEPT_NO_COMPRESSION, "");
+    OK(rfc6455_send_text(client, text, sizeof text));
+    n = drain(client, wire, sizeof wire);
+    CHECK(n == sizeof text + 8 && wire[0] == 0x81);
+    OK(rfc6455_free(client));
+    OK(rfc6455_free(server));
+
+    /* A client with compression off offers nothing. */
+    rfc6455_config off, small;
+    rfc6455_config_default(&off);
+    off.deflate = 0;
+    deflate_pair(&client, &server, &off, NULL, 0, "");
+    OK(rfc6455_free(client));
+    OK(rfc6455_free(server));
+
+    /* The low-memory settings reach the wire: the server's answer names
+     * what it will use, and messages still round-trip both ways. */
+    rfc6455_config_default(&small);
+    small.deflate_client_max_window_bits = 9;
+    small.deflate_server_max_window_bits = 9;
+    small.deflate_client_no_context_takeover = 1;
+    small.deflate_server_no_context_takeover = 1;
+    small.deflate_threshold = 0;
+    deflate_pair(&client, &server, &small, &small, 0,
+                 "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+                 "server_max_window_bits=9; client_max_window_bits=9");
+    for (int round = 0; round < 2; round++) {
+        rfc6455_conn *from = round ? server : client, *to = round ? client : server;
+        OK(rfc6455_send_text(from, text, sizeof text));
+        n = drain(from, wire, sizeof wire);
+        CHECK(n < sizeof text / 4 && (wire[0] & 0x40));
+        OK(rfc6455_handle_input(to, wire, n));
+        ev = next(to, RFC6455_EVENT_KIND_TEXT);
+        CHECK(ev.len == sizeof text && memcmp(ev.data, text, sizeof text) == 0);
+    }
+    OK(rfc6455_free(client));
+    OK(rfc6455_free(server));
 }
 
 static void test_constructor_errors(void) {
@@ -198,7 +345,7 @@ static void test_null_handle(void) {
     EXPECT(N, rfc6455_should_close_transport(NULL, &b));
     EXPECT(N, rfc6455_buffered_amount(NULL, &n));
     EXPECT(N, rfc6455_shrink_to_fit(NULL));
-    EXPECT(N, rfc6455_accept(NULL, NULL, NULL, 0));
+    EXPECT(N, rfc6455_accept(NULL, NULL, NULL, 0, 0));
     EXPECT(N, rfc6455_reject(NULL, 403, NULL, 0, NULL, 0));
     EXPECT(N, rfc6455_send_text(NULL, "a", 1));
     EXPECT(N, rfc6455_send_binary(NULL, out, 1));
@@ -248,7 +395,7 @@ static void test_null_out_params(void) {
     EXPECT(N, rfc6455_pong(c, NULL, 2));
     EXPECT(N, rfc6455_close(c, 1000, NULL, 2));
     EXPECT(N, rfc6455_reject(c, 403, NULL, 1, NULL, 0));
-    EXPECT(N, rfc6455_accept(c, NULL, NULL, 2));
+    EXPECT(N, rfc6455_accept(c, NULL, NULL, 2, 0));
     EXPECT(N, rfc6455_request_header(c, NULL, NULL, NULL));
     OK(rfc6455_free(c));
 }
@@ -290,23 +437,32 @@ static void handshake(rfc6455_conn **client, rfc6455_conn **server, const rfc645
 
     /* The client has no request; a protocol not offered is refused. */
     EXPECT(RFC6455_STATUS_INVALID_STATE, rfc6455_request_path(*client, &s, &n));
-    EXPECT(RFC6455_STATUS_INVALID_STATE, rfc6455_accept(*client, NULL, NULL, 0));
-    EXPECT(RFC6455_STATUS_INVALID_PROTOCOL, rfc6455_accept(*server, "other", NULL, 0));
+    EXPECT(RFC6455_STATUS_INVALID_STATE, rfc6455_accept(*client, NULL, NULL, 0, 0));
+    EXPECT(RFC6455_STATUS_INVALID_PROTOCOL, rfc6455_accept(*server, "other", NULL, 0, 0));
     rfc6455_header reserved[] = {{"Sec-WebSocket-Accept", "x"}};
-    EXPECT(RFC6455_STATUS_RESERVED_HEADER, rfc6455_accept(*server, NULL, reserved, 1));
+    EXPECT(RFC6455_STATUS_RESERVED_HEADER, rfc6455_accept(*server, NULL, reserved, 1, 0));
     rfc6455_header extra[] = {{"X-Served-By", "test"}};
-    OK(rfc6455_accept(*server, "chat", extra, 1));
-    EXPECT(RFC6455_STATUS_INVALID_STATE, rfc6455_accept(*server, "chat", NULL, 0));
+    OK(rfc6455_accept(*server, "chat", extra, 1, 0));
+    EXPECT(RFC6455_STATUS_INVALID_STATE, rfc6455_accept(*server, "chat", NULL, 0, 0));
     EXPECT(RFC6455_STATUS_INVALID_STATE, rfc6455_request_path(*server, &s, &n));
     ev = next(*server, RFC6455_EVENT_KIND_OPEN);
     CHECK(data_is(&ev, "chat"));
     pump(*server, *client, 0);
     ev = next(*client, RFC6455_EVENT_KIND_OPEN);
-    CHECK(data_is(&ev, "chat") && ev.extra_len == 0);
+    /* The defaults offer and accept permessage-deflate (RFC 7692). */
+    int deflate = cfg == NULL || cfg->deflate;
+    CHECK(data_is(&ev, "chat"));
+    CHECK(deflate ? slice_is((const char *)ev.extra, ev.extra_len, "permessage-deflate")
+                  : ev.extra_len == 0);
     OK(rfc6455_protocol(*client, &s, &n));
     CHECK(slice_is(s, n, "chat"));
-    EXPECT(RFC6455_STATUS_EMPTY, rfc6455_extensions(*client, &s, &n));
-    CHECK(n == 0);
+    if (deflate) {
+        OK(rfc6455_extensions(*client, &s, &n));
+        CHECK(slice_is(s, n, "permessage-deflate"));
+    } else {
+        EXPECT(RFC6455_STATUS_EMPTY, rfc6455_extensions(*client, &s, &n));
+        CHECK(n == 0);
+    }
     OK(rfc6455_state(*client, &st));
     CHECK(st == RFC6455_CONN_STATE_OPEN);
     rfc6455_conn_role role;
@@ -629,6 +785,7 @@ int main(void) {
     test_reject();
     test_timers();
     test_peer_errors_and_streaming();
+    test_compression();
     printf("test_ffi: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

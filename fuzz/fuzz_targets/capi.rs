@@ -59,6 +59,8 @@ enum Op {
     Accept {
         protocol: Option<String>,
         header: Option<(String, String)>,
+        /// 0, `RFC6455_ACCEPT_NO_COMPRESSION`, or an unknown flag.
+        flags: u8,
     },
     Reject {
         status: u16,
@@ -106,6 +108,11 @@ enum Op {
     },
     Nulls {
         server: bool,
+    },
+    Uncompressed {
+        server: bool,
+        kind: u32,
+        bytes: Vec<u8>,
     },
 }
 
@@ -337,7 +344,12 @@ fn run(input: Input) {
                 server,
                 small_struct,
             } => take_events(&mut sides[server as usize], small_struct),
-            Op::Accept { protocol, header } => {
+            Op::Accept {
+                protocol,
+                header,
+                flags,
+            } => {
+                let flags = u32::from(flags % 3);
                 let c = sides[1].conn;
                 let protocol = protocol.and_then(|p| CString::new(p).ok());
                 let header =
@@ -348,9 +360,18 @@ fn run(input: Input) {
                 });
                 let (hp, hn) = h.as_ref().map_or((null(), 0), |h| (h as *const _, 1));
                 // SAFETY: the strings and the header live until the call returns.
-                ok(unsafe {
-                    rfc6455_accept(c, protocol.as_ref().map_or(null(), |p| p.as_ptr()), hp, hn)
+                let s = ok(unsafe {
+                    rfc6455_accept(
+                        c,
+                        protocol.as_ref().map_or(null(), |p| p.as_ptr()),
+                        hp,
+                        hn,
+                        flags,
+                    )
                 });
+                if flags == 2 {
+                    assert_eq!(s, rfc6455_status::InvalidArgument, "an unknown flag");
+                }
             }
             Op::Reject { status, body } => {
                 // SAFETY: `body` holds its length.
@@ -380,6 +401,27 @@ fn run(input: Input) {
                 ok(unsafe {
                     rfc6455_send_binary(sides[server as usize].conn, data.as_ptr(), data.len())
                 });
+            }
+            Op::Uncompressed {
+                server,
+                kind,
+                bytes,
+            } => {
+                let kind = kind % 3; // 2 is not a kind
+                // SAFETY: `bytes` holds its length.
+                let s = ok(unsafe {
+                    rfc6455_send_uncompressed(
+                        sides[server as usize].conn,
+                        kind,
+                        bytes.as_ptr(),
+                        bytes.len(),
+                    )
+                });
+                if kind == 2 {
+                    assert_eq!(s, rfc6455_status::InvalidArgument);
+                } else if kind == 0 && std::str::from_utf8(&bytes).is_err() {
+                    assert_ne!(s, rfc6455_status::Ok, "invalid UTF-8 sent as text");
+                }
             }
             Op::Fragment {
                 server,

@@ -150,9 +150,9 @@ class Text:
 
 @dataclass(frozen=True)
 class Binary:
-    """A complete binary message."""
+    """A complete binary message (a ``memoryview`` from ``poll_event_lent``)."""
 
-    data: bytes
+    data: BytesLike
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class Fragment:
     """Streaming mode: a piece of a message."""
 
     kind: MessageKind
-    data: bytes
+    data: BytesLike
     first: bool
     last: bool
 
@@ -209,6 +209,7 @@ class Other:
 Event = Union[Request, Open, Rejected, Text, Binary, Fragment, Ping, Pong, Error, Close, Other]
 
 _FLAG_TEXT, _FLAG_FIRST, _FLAG_LAST, _FLAG_CLEAN, _FLAG_WEBSOCKET = 1, 4, 8, 16, 32
+_ACCEPT_NO_COMPRESSION = 1
 
 # ---- config -----------------------------------------------------------------
 
@@ -239,6 +240,16 @@ class Config:
     pong_timeout: Optional[float] = 30.0
     close_timeout: Optional[float] = 10.0
     message_timeout: Optional[float] = None
+    #: permessage-deflate (RFC 7692): offered by a client, accepted by a
+    #: server. Window bits 8 to 15; messages under ``deflate_threshold``
+    #: bytes go out uncompressed.
+    deflate: bool = True
+    deflate_level: int = 6
+    deflate_server_no_context_takeover: bool = False
+    deflate_client_no_context_takeover: bool = False
+    deflate_server_max_window_bits: int = 15
+    deflate_client_max_window_bits: int = 15
+    deflate_threshold: int = 1024
 
     def _to_c(self) -> _lib.Config:
         c = _lib.Config()
@@ -260,6 +271,13 @@ class Config:
         c.pong_timeout_ms = _ms(self.pong_timeout)
         c.close_timeout_ms = _ms(self.close_timeout)
         c.message_timeout_ms = _ms(self.message_timeout)
+        c.deflate = int(self.deflate)
+        c.deflate_level = self.deflate_level
+        c.deflate_server_no_context_takeover = int(self.deflate_server_no_context_takeover)
+        c.deflate_client_no_context_takeover = int(self.deflate_client_no_context_takeover)
+        c.deflate_server_max_window_bits = self.deflate_server_max_window_bits
+        c.deflate_client_max_window_bits = self.deflate_client_max_window_bits
+        c.deflate_threshold = self.deflate_threshold
         return c
 
 
@@ -302,6 +320,10 @@ class Connection:
         self._event = _lib.Event()
         self._event.size = ctypes.sizeof(_lib.Event)
         self._ptr, self._len = c_void_p(), c_size_t()
+        # The memoryview last lent (input_buffer, poll_event_lent): released
+        # by the next call, so that a view kept too long raises instead of
+        # reading memory the library reuses.
+        self._lent: Optional[memoryview] = None
 
     # -- constructors
 
@@ -364,6 +386,9 @@ class Connection:
         self.free()
 
     def _handle(self) -> c_void_p:
+        if self._lent is not None:
+            self._lent.release()
+            self._lent = None
         if self._h is None:
             raise Rfc6455Error(Status.NULL_POINTER, "the connection was freed")
         return self._h
@@ -416,11 +441,13 @@ class Connection:
     def input_buffer(self, size: int) -> memoryview:
         """Lends up to ``size`` bytes (at most 1 MiB) of the connection's input
         buffer to read into directly, e.g. ``n = sock.recv_into(buf)``; then call
-        ``commit_input(n)``. The view is valid only until the next call on the
-        connection: do not keep it (using it later is a use after free)."""
+        ``commit_input(n)``. The view is released by the next call on the
+        connection (using it then raises ``ValueError``); slices taken of it
+        are not, and must not be kept."""
         p, n = c_void_p(), c_size_t()
         _check(lib.rfc6455_input_buffer(self._handle(), size, byref(p), byref(n)))
-        return memoryview((ctypes.c_uint8 * n.value).from_address(p.value)).cast("B")
+        self._lent = _lib.view(p.value, n.value, _lib.PyBUF_WRITE)
+        return self._lent
 
     def commit_input(self, n: int) -> None:
         """Hands in the first ``n`` bytes of the buffer ``input_buffer`` lent."""
@@ -448,6 +475,31 @@ class Connection:
         ev = self._event
         if _check(lib.rfc6455_poll_event(self._handle(), byref(ev))) == Status.EMPTY:
             return None
+        return self._convert(ev)
+
+    def poll_event_lent(self) -> Optional[Event]:
+        """As ``poll_event``, but the payload of a ``Binary`` or ``Fragment``
+        is lent, not copied: a read-only ``memoryview`` of the connection's
+        own buffer (as Rust's ``poll_event_ref``). It is released by the next
+        call on the connection (using it then raises ``ValueError``); take
+        ``bytes(event.data)`` to keep it. Slices of it are not released and
+        must not be kept. The fast way to read large binary messages."""
+        ev = self._event
+        if _check(lib.rfc6455_poll_event(self._handle(), byref(ev))) == Status.EMPTY:
+            return None
+        kind = ev.kind
+        if kind == 5 or kind == 6:
+            data = _lib.view(ev.data, ev.len, _lib.PyBUF_READ)
+            self._lent = data
+            if kind == 5:
+                return Binary(data)
+            f = ev.flags
+            return Fragment(
+                MessageKind.TEXT if f & _FLAG_TEXT else MessageKind.BINARY,
+                data,
+                bool(f & _FLAG_FIRST),
+                bool(f & _FLAG_LAST),
+            )
         return self._convert(ev)
 
     def events(self) -> Iterator[Event]:
@@ -545,11 +597,16 @@ class Connection:
 
     # -- commands
 
-    def accept(self, protocol: Optional[str] = None, headers: Headers = ()) -> None:
-        """Server: accepts the request, choosing ``protocol`` among those offered."""
+    def accept(
+        self, protocol: Optional[str] = None, headers: Headers = (), compression: bool = True
+    ) -> None:
+        """Server: accepts the request, choosing ``protocol`` among those offered.
+        ``compression=False`` opens without permessage-deflate, whatever was
+        offered."""
         harr, hn, _keep = _headers(headers)
         p = protocol.encode() if protocol is not None else None
-        _check(lib.rfc6455_accept(self._handle(), p, harr, hn))
+        flags = 0 if compression else _ACCEPT_NO_COMPRESSION
+        _check(lib.rfc6455_accept(self._handle(), p, harr, hn, flags))
 
     def reject(self, status: int, headers: Headers = (), body: BytesLike = b"") -> None:
         """Server: answers the request with ``status`` (not 101); the connection closes."""
@@ -564,6 +621,12 @@ class Connection:
     def send_binary(self, data: BytesLike) -> None:
         data = _bytes(data)
         _check(lib.rfc6455_send_binary(self._handle(), data, len(data)))
+
+    def send_uncompressed(self, kind: MessageKind, data: Union[BytesLike, str]) -> None:
+        """A whole message, never compressed, whatever was negotiated (Node
+        ``ws``'s ``compress: false``)."""
+        data = data.encode("utf-8") if isinstance(data, str) else _bytes(data)
+        _check(lib.rfc6455_send_uncompressed(self._handle(), int(kind), data, len(data)))
 
     def send_fragment(self, kind: MessageKind, data: Union[BytesLike, str], fin: bool) -> None:
         """One fragment of a message; ``fin`` marks the last."""

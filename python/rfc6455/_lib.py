@@ -82,6 +82,13 @@ class Config(Structure):
         ("pong_timeout_ms", c_uint64),
         ("close_timeout_ms", c_uint64),
         ("message_timeout_ms", c_uint64),
+        ("deflate", c_uint8),
+        ("deflate_level", c_uint8),
+        ("deflate_server_no_context_takeover", c_uint8),
+        ("deflate_client_no_context_takeover", c_uint8),
+        ("deflate_server_max_window_bits", c_uint8),
+        ("deflate_client_max_window_bits", c_uint8),
+        ("deflate_threshold", c_size_t),
     ]
 
 
@@ -128,7 +135,8 @@ _SIGNATURES = {
     "rfc6455_should_close_transport": [Conn, P(c_bool)],
     "rfc6455_buffered_amount": [Conn, P(c_size_t)],
     "rfc6455_shrink_to_fit": [Conn],
-    "rfc6455_accept": [Conn, c_char_p, P(Header), c_size_t],
+    "rfc6455_accept": [Conn, c_char_p, P(Header), c_size_t, c_uint32],
+    "rfc6455_send_uncompressed": [Conn, c_uint32, c_char_p, c_size_t],
     "rfc6455_reject": [Conn, c_uint16, P(Header), c_size_t, c_char_p, c_size_t],
     "rfc6455_send_text": [Conn, c_char_p, c_size_t],
     "rfc6455_send_binary": [Conn, c_char_p, c_size_t],
@@ -159,6 +167,25 @@ lib.rfc6455_abi_version.argtypes = []
 lib.rfc6455_abi_version.restype = c_uint32
 lib.rfc6455_status_name.argtypes = [c_int]
 lib.rfc6455_status_name.restype = c_char_p
+
+# Lent buffers as memoryviews, with no copy: CPython's
+# PyMemoryView_FromMemory (a ctypes array per length would fill ctypes'
+# array-type cache with every length ever seen).
+PyBUF_READ, PyBUF_WRITE = 0x100, 0x200
+if hasattr(ctypes, "pythonapi"):
+    _from_memory = ctypes.pythonapi.PyMemoryView_FromMemory
+    _from_memory.argtypes = [c_void_p, ctypes.c_ssize_t, c_int]
+    _from_memory.restype = ctypes.py_object
+
+    def view(ptr: int, n: int, flags: int) -> memoryview:
+        return _from_memory(ptr, n, flags)
+
+else:  # not CPython
+
+    def view(ptr: int, n: int, flags: int) -> memoryview:
+        mv = memoryview((ctypes.c_uint8 * n).from_address(ptr)).cast("B")
+        return mv.toreadonly() if flags == PyBUF_READ else mv
+
 
 if lib.rfc6455_abi_version() != ABI_VERSION:
     raise ImportError(

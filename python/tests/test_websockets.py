@@ -447,3 +447,102 @@ def test_lent_input_buffer():
     with pytest.raises(Rfc6455Error) as e:
         conn.commit_input(0)  # nothing is lent any more
     assert e.value.status == Status.NOT_LENT
+
+
+# ---- permessage-deflate (RFC 7692) with websockets, both roles ----------------
+
+
+def test_server_compression_with_websockets():
+    async def scenario():
+        text = "compressible " * 8000
+
+        def on_event(conn, event):
+            if isinstance(event, Request) and event.path.endswith("plain"):
+                conn.accept(compression=False)
+            else:
+                echo(conn, event)
+
+        server, url, log = await our_server(on_event)
+        async with server:
+            async with connect(url, proxy=None, ping_interval=None) as ws:
+                assert [type(e).__name__ for e in ws.protocol.extensions] == [
+                    "PerMessageDeflate"
+                ]
+                await ws.send(text)
+                assert await ws.recv() == text
+                await ws.send(bytes(100_000))
+                assert await ws.recv() == bytes(100_000)
+            async with connect(url + "plain", proxy=None, ping_interval=None) as ws:
+                assert ws.protocol.extensions == []
+                await ws.send(text)
+                assert await ws.recv() == text
+        opens = [e for e in log if isinstance(e, Open)]
+        assert opens[0].extensions.startswith("permessage-deflate")
+        assert opens[1].extensions is None
+
+    run(scenario())
+
+
+def test_client_compression_with_websockets():
+    async def scenario():
+        server = await serve(ws_echo, "127.0.0.1", 0, ping_interval=None)
+        port = server.sockets[0].getsockname()[1]
+        url = f"ws://127.0.0.1:{port}/path"
+        text = "compressible " * 8000
+        sent = []
+
+        def on_event(conn, event):
+            if isinstance(event, Open):
+                assert conn.extensions() == event.extensions
+                before = conn.buffered_amount()
+                conn.send_text(text)
+                sent.append(conn.buffered_amount() - before)
+                conn.send_uncompressed(MessageKind.BINARY, b"as it is" * 300)
+                sent.append(conn.buffered_amount() - before - sent[0])
+            elif isinstance(event, Binary):
+                conn.close(1000)
+
+        async with server:
+            log = await our_client(url, on_event)
+            off = await our_client(url, lambda c, e: c.close() if isinstance(e, Open) else None,
+                                   config=Config(deflate=False))
+        open_ = next(e for e in log if isinstance(e, Open))
+        assert open_.extensions.startswith("permessage-deflate")
+        assert [e for e in log if isinstance(e, (Text, Binary))] == [
+            Text(text), Binary(b"as it is" * 300)
+        ]
+        # The text went out compressed, the binary as it is (a masked frame).
+        assert 0 < sent[0] < len(text) // 20
+        assert sent[1] == 2400 + 8
+        assert next(e for e in off if isinstance(e, Open)).extensions is None
+
+    run(scenario())
+
+
+def test_compression_config_is_checked():
+    with pytest.raises(Rfc6455Error) as e:
+        Connection.server(Config(deflate_client_max_window_bits=16))
+    assert e.value.status == Status.INVALID_CONFIG
+
+
+def test_lent_events_and_buffers_are_released():
+    conn = Connection.open(Role.SERVER)
+    payload = bytes(range(256)) * 4
+    frame = bytes([0x82, 0xFE, 4, 0, 0, 0, 0, 0]) + payload  # masked, key 0
+    conn.handle_input(frame * 2)
+    first = conn.poll_event_lent()
+    assert isinstance(first, Binary) and isinstance(first.data, memoryview)
+    assert first.data.readonly and first.data == payload
+    second = conn.poll_event_lent()
+    assert second.data == payload
+    with pytest.raises(ValueError):
+        bytes(first.data)  # released by the next call
+    kept = bytes(second.data)
+    assert conn.poll_event_lent() is None
+    with pytest.raises(ValueError):
+        second.data[0]
+    assert kept == payload
+    buf = conn.input_buffer(64)
+    conn.commit_input(0)
+    with pytest.raises(ValueError):
+        buf[0] = 1

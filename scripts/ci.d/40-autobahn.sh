@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Autobahn TestSuite, diffed against
 # autobahn/expected-results.json (pass rule enforced by the checker):
-#   1. both roles, all 517 cases with permessage-deflate (12.*, 13.*):
-#      examples/echo_server and examples/autobahn_client;
+#   1. both roles at once, all 517 cases with permessage-deflate (12.*,
+#      13.*): examples/echo_server and examples/autobahn_client;
 #   2. the server role again, groups 1-10, with the rfc6455-tokio crate's echo example.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -8,9 +8,10 @@
 #   3. make -C ffi: librfc6455.so/.a, build/echo_server, build/client;
 #   4. the C tests: plain, under ASan + UBSan (gcc, then clang, which also
 #      builds the examples), under valgrind (errors and definite leaks fail);
-#   5. Autobahn groups 1-10 (scripts/autobahn.sh, the same expected results
-#      as the Rust examples): the C echo server in the server role, the C
-#      client (--autobahn) in the client role;
+#   5. Autobahn, all 517 cases with permessage-deflate (12.*, 13.*), the
+#      same expected results as the Rust examples (scripts/autobahn.sh): the
+#      C echo server in the server role and the C client (--autobahn) in the
+#      client role, both at once;
 #   6. peers: the websockets and ws echo clients against the C echo server
 #      and the Python example server; the C client against a websockets
 #      server;
@@ -52,7 +53,7 @@ make -C ffi BUILD=build/clang CC=clang all test-asan
 step "C tests (plain, ASan+UBSan with gcc and clang, valgrind)"
 
 # ---- 5. Autobahn, both roles, the C examples (no cargo build: both commands are set)
-AUTOBAHN_ROLES="server client" \
+AUTOBAHN_ROLES="server client" AUTOBAHN_DEFLATE=1 \
   AUTOBAHN_SERVER_CMD="$PWD/ffi/build/echo_server" \
   AUTOBAHN_CLIENT_CMD="$PWD/ffi/build/client --autobahn" \
   scripts/autobahn.sh

@@ -53,14 +53,36 @@ pub struct rfc6455_config {
     pub close_timeout_ms: u64,
     /// How long one data message may take to arrive, in ms (default 0: off).
     pub message_timeout_ms: u64,
-    // ---- compression (permessage-deflate, RFC 7692): not exposed yet. Its
-    // fields will be appended here, after `message_timeout_ms`; a caller
-    // whose `size` ends before them gets compression off. ----
+    // ---- compression (permessage-deflate, RFC 7692): appended after the
+    // first version of the struct; a caller whose `size` ends before
+    // `deflate` gets compression off. ----
+    /// Offer (client) or accept (server) permessage-deflate (default 1).
+    pub deflate: u8,
+    /// The compression level, 0 (stored blocks) to 9 (default 6).
+    pub deflate_level: u8,
+    /// The server resets its compression context after every message
+    /// (RFC 7692 §7.1.1.1; default 0).
+    pub deflate_server_no_context_takeover: u8,
+    /// The client resets its compression context after every message
+    /// (RFC 7692 §7.1.1.2; default 0).
+    pub deflate_client_no_context_takeover: u8,
+    /// The largest window the server compresses with, 8 to 15 (default 15).
+    pub deflate_server_max_window_bits: u8,
+    /// The largest window the client compresses with, 8 to 15 (default 15).
+    pub deflate_client_max_window_bits: u8,
+    /// Messages shorter than this many bytes go out uncompressed (default
+    /// 1024).
+    pub deflate_threshold: usize,
 }
 
-/// The size of the first version of the struct: the smallest `size`
-/// accepted.
-const CONFIG_V1_SIZE: usize = std::mem::size_of::<rfc6455_config>();
+/// The size of the first version of the struct (up to
+/// `message_timeout_ms`): the smallest `size` accepted.
+const CONFIG_V1_SIZE: usize = std::mem::offset_of!(rfc6455_config, deflate);
+
+/// The size up to the end of the compression fields: a `size` below it
+/// comes from a header without them, and gets compression off.
+const CONFIG_V2_SIZE: usize =
+    std::mem::offset_of!(rfc6455_config, deflate_threshold) + std::mem::size_of::<usize>();
 
 fn ms(d: Option<Duration>) -> u64 {
     d.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -91,6 +113,13 @@ impl rfc6455_config {
             pong_timeout_ms: ms(c.pong_timeout),
             close_timeout_ms: ms(c.close_timeout),
             message_timeout_ms: ms(c.message_timeout),
+            deflate: c.deflate.enabled.into(),
+            deflate_level: c.deflate.level,
+            deflate_server_no_context_takeover: c.deflate.server_no_context_takeover.into(),
+            deflate_client_no_context_takeover: c.deflate.client_no_context_takeover.into(),
+            deflate_server_max_window_bits: c.deflate.server_max_window_bits,
+            deflate_client_max_window_bits: c.deflate.client_max_window_bits,
+            deflate_threshold: c.deflate.threshold,
         }
     }
 
@@ -111,8 +140,14 @@ impl rfc6455_config {
         c.pong_timeout = duration(self.pong_timeout_ms);
         c.close_timeout = duration(self.close_timeout_ms);
         c.message_timeout = duration(self.message_timeout_ms);
-        // The C struct has no compression fields yet (see above): off.
-        c.deflate = ws::DeflateConfig::disabled();
+        c.deflate = ws::DeflateConfig::default()
+            .enabled(self.deflate != 0)
+            .level(self.deflate_level)
+            .server_no_context_takeover(self.deflate_server_no_context_takeover != 0)
+            .client_no_context_takeover(self.deflate_client_no_context_takeover != 0)
+            .server_max_window_bits(self.deflate_server_max_window_bits)
+            .client_max_window_bits(self.deflate_client_max_window_bits)
+            .threshold(self.deflate_threshold);
         c
     }
 }
@@ -148,6 +183,9 @@ pub(crate) unsafe fn read_config(config: *const rfc6455_config) -> Result<ws::Co
                 std::ptr::addr_of_mut!(c).cast::<u8>(),
                 n,
             );
+        }
+        if size < CONFIG_V2_SIZE {
+            c.deflate = 0;
         }
     }
     let core = c.to_core();
@@ -209,6 +247,27 @@ mod tests {
         assert_eq!(core.ping_interval, d.ping_interval);
         assert_eq!(core.message_timeout, None);
         assert!(core.auto_pong && !core.streaming);
+    }
+
+    #[test]
+    fn compression_defaults_to_the_core_and_a_v1_size_turns_it_off() {
+        let core = rfc6455_config::defaults().to_core();
+        assert_eq!(core.deflate, ws::Config::default().deflate);
+        let mut c = rfc6455_config::defaults();
+        c.size = CONFIG_V1_SIZE;
+        // SAFETY: `c` is a whole config, larger than `size`.
+        let r = unsafe { read_config(&c) }.map_err(|f| f.status);
+        assert!(!r.expect("a v1 size is accepted").deflate.enabled);
+        c.size = std::mem::size_of::<rfc6455_config>();
+        c.deflate_client_max_window_bits = 9;
+        // SAFETY: as above.
+        let r = unsafe { read_config(&c) }.map_err(|f| f.status);
+        let d = r.expect("a whole config is accepted").deflate;
+        assert!(d.enabled && d.client_max_window_bits == 9);
+        c.deflate_server_max_window_bits = 16;
+        // SAFETY: as above.
+        let r = unsafe { read_config(&c) }.map_err(|f| f.status);
+        assert_eq!(r.err(), Some(Status::InvalidConfig));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `rfc6455_event`: an event as a flat C struct pointing into the handle.
 
-use ws::{Event, Initiator, MessageKind, PeerError};
+use ws::{Event, EventRef, Initiator, MessageKind, PeerError};
 
 /// What kind of event `rfc6455_poll_event` returned.
 #[repr(C)]
@@ -162,6 +162,44 @@ impl rfc6455_event {
             extra: EMPTY.as_ptr(),
             extra_len: 0,
         }
+    }
+
+    /// The C view of a payload lent by `poll_event_ref`.
+    pub(crate) fn lent(event: &EventRef<'_>) -> rfc6455_event {
+        use rfc6455_event_kind as K;
+        let mut e = rfc6455_event::none();
+        let whole = RFC6455_FLAG_FIRST | RFC6455_FLAG_LAST;
+        let (kind, data) = match event {
+            EventRef::Text(text) => {
+                e.flags = RFC6455_FLAG_TEXT | whole;
+                (K::Text, text.as_bytes())
+            }
+            EventRef::Binary(data) => {
+                e.flags = RFC6455_FLAG_BINARY | whole;
+                (K::Binary, *data)
+            }
+            EventRef::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            } => {
+                e.flags = kind_flag(*kind);
+                if *first {
+                    e.flags |= RFC6455_FLAG_FIRST;
+                }
+                if *last {
+                    e.flags |= RFC6455_FLAG_LAST;
+                }
+                (K::Fragment, *data)
+            }
+            EventRef::Other(other) => return rfc6455_event::view(other, ""),
+            // `EventRef` is #[non_exhaustive]: a kind added later.
+            _ => (K::Other, &[][..]),
+        };
+        e.kind = kind;
+        (e.data, e.len) = ptr(data);
+        e
     }
 
     /// The C view of `event`, pointing into it and into `message` (the

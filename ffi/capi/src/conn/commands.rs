@@ -2,9 +2,14 @@
 
 use super::*;
 
+/// `rfc6455_accept` flag: open without compression, whatever the client
+/// offered and the config allows (this connection only).
+pub const RFC6455_ACCEPT_NO_COMPRESSION: u32 = 1;
+
 /// Server: accepts the request from the `REQUEST` event, choosing
 /// `protocol` (NULL for none; it MUST be one the client offered) and adding
-/// `n_headers` headers to the 101 response.
+/// `n_headers` headers to the 101 response. `flags`: 0, or
+/// `RFC6455_ACCEPT_NO_COMPRESSION`.
 ///
 /// # Safety
 /// `conn` is a live handle; `protocol` NULL or NUL-terminated; `headers`
@@ -15,9 +20,19 @@ pub unsafe extern "C" fn rfc6455_accept(
     protocol: *const c_char,
     headers_: *const rfc6455_header,
     n_headers: usize,
+    flags: u32,
 ) -> rfc6455_status {
     with_conn("rfc6455_accept", conn, false, |h| {
+        if flags & !RFC6455_ACCEPT_NO_COMPRESSION != 0 {
+            return Err(Fail::new(
+                Status::InvalidArgument,
+                format!("unknown accept flags {flags:#x}"),
+            ));
+        }
         let mut accept = Accept::new();
+        if flags & RFC6455_ACCEPT_NO_COMPRESSION != 0 {
+            accept = accept.no_compression();
+        }
         if !protocol.is_null() {
             // SAFETY: `protocol` is NUL-terminated.
             accept = accept.protocol(unsafe { c_str(protocol, "protocol") }?);
@@ -102,6 +117,43 @@ pub unsafe extern "C" fn rfc6455_send_binary(
     })
 }
 
+/// Sends a whole message of `kind` (a `rfc6455_message_kind`) in one
+/// frame, never compressed, whatever was negotiated (Node `ws`'s
+/// `compress: false`: data that is already compressed, or that must not
+/// share a compression context with secrets). Without permessage-deflate it
+/// is `rfc6455_send_text` / `rfc6455_send_binary`.
+///
+/// # Safety
+/// `conn` is a live handle; `data` points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rfc6455_send_uncompressed(
+    conn: *mut rfc6455_conn,
+    kind: u32,
+    data: *const u8,
+    len: usize,
+) -> rfc6455_status {
+    with_conn("rfc6455_send_uncompressed", conn, false, |h| {
+        let kind = message_kind(kind)?;
+        // SAFETY: `data` points to `len` readable bytes.
+        let data = unsafe { bytes(data, len, "data") }?;
+        h.conn
+            .send_uncompressed(kind, data)
+            .map_err(|e| refused(h, e))?;
+        Ok(Status::Ok)
+    })
+}
+
+fn message_kind(kind: u32) -> Result<MessageKind, Fail> {
+    match kind {
+        0 => Ok(MessageKind::Text),
+        1 => Ok(MessageKind::Binary),
+        k => Err(Fail::new(
+            Status::InvalidArgument,
+            format!("unknown kind {k}"),
+        )),
+    }
+}
+
 /// Sends one fragment of a message of `kind` (a `rfc6455_message_kind`);
 /// `fin` marks the last. Text fragments may split a code point; the message
 /// as a whole MUST be UTF-8.
@@ -117,16 +169,7 @@ pub unsafe extern "C" fn rfc6455_send_fragment(
     fin: bool,
 ) -> rfc6455_status {
     with_conn("rfc6455_send_fragment", conn, false, |h| {
-        let kind = match kind {
-            0 => MessageKind::Text,
-            1 => MessageKind::Binary,
-            k => {
-                return Err(Fail::new(
-                    Status::InvalidArgument,
-                    format!("unknown kind {k}"),
-                ));
-            }
-        };
+        let kind = message_kind(kind)?;
         // SAFETY: `data` points to `len` readable bytes.
         let data = unsafe { bytes(data, len, "data") }?;
         h.conn

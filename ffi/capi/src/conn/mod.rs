@@ -27,7 +27,9 @@ pub use output::*;
 use std::ffi::{CStr, c_char};
 
 use bytes::Bytes;
-use ws::{Accept, ClientRequest, CloseCode, Connection, Event, Instant, MessageKind, Reject};
+use ws::{
+    Accept, ClientRequest, CloseCode, Connection, Event, EventRef, Instant, MessageKind, Reject,
+};
 
 use crate::config::{read_config, rfc6455_config};
 use crate::event::{EVENT_V1_SIZE, event_message, rfc6455_event};

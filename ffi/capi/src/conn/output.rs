@@ -27,17 +27,26 @@ pub unsafe extern "C" fn rfc6455_poll_event(
                 ),
             ));
         }
-        h.event = h.conn.poll_event();
-        h.event_message = h.event.as_ref().map(event_message).unwrap_or_default();
-        let mut view = match &h.event {
-            Some(e) => rfc6455_event::view(e, &h.event_message),
-            None => rfc6455_event::none(),
+        h.event = None;
+        // Payloads are lent where they lie (`poll_event_ref`): no copy, no
+        // reference count, and the input buffer is reused. The view points
+        // into the connection's buffers, which stay as they are until the
+        // next call on the handle settles the lend; that is the contract
+        // the header gives for every event pointer.
+        let (mut view, some) = match h.conn.poll_event_ref() {
+            None => (rfc6455_event::none(), false),
+            Some(EventRef::Other(e)) => {
+                h.event_message = event_message(&e);
+                match &e {
+                    Event::Request(req) => h.request = Some(req.clone()),
+                    Event::Open(open) => h.extensions.clone_from(&open.extensions),
+                    _ => {}
+                }
+                let e = h.event.insert(e);
+                (rfc6455_event::view(e, &h.event_message), true)
+            }
+            Some(lent) => (rfc6455_event::lent(&lent), true),
         };
-        match &h.event {
-            Some(Event::Request(req)) => h.request = Some(req.clone()),
-            Some(Event::Open(open)) => h.extensions.clone_from(&open.extensions),
-            _ => {}
-        }
         view.size = size;
         let n = size.min(std::mem::size_of::<rfc6455_event>());
         // SAFETY: `event` points to `size` writable bytes and `n <= size`;
@@ -50,11 +59,7 @@ pub unsafe extern "C" fn rfc6455_poll_event(
                 n,
             );
         }
-        Ok(if h.event.is_some() {
-            Status::Ok
-        } else {
-            Status::Empty
-        })
+        Ok(if some { Status::Ok } else { Status::Empty })
     })
 }
 
