@@ -98,8 +98,11 @@ class Rfc6455Error(Exception):
         super().__init__(f"{getattr(self.status, 'name', self.status)}: {message}")
 
 
+_EMPTY = 1  # Status.EMPTY, as a plain int for the hot path
+
+
 def _check(status: int) -> int:
-    if status > Status.EMPTY:
+    if status > _EMPTY:
         raise Rfc6455Error(status, _lib.last_error())
     return status
 
@@ -319,7 +322,9 @@ class Connection:
         self._h = c_void_p(handle)
         self._event = _lib.Event()
         self._event.size = ctypes.sizeof(_lib.Event)
+        self._event_ref = byref(self._event)
         self._ptr, self._len = c_void_p(), c_size_t()
+        self._ptr_ref, self._len_ref = byref(self._ptr), byref(self._len)
         # The memoryview last lent (input_buffer, poll_event_lent): released
         # by the next call, so that a view kept too long raises instead of
         # reading memory the library reuses.
@@ -436,7 +441,7 @@ class Connection:
     def handle_input(self, data: BytesLike) -> None:
         """Hands in bytes read from the transport."""
         data = _bytes(data)
-        _check(lib.rfc6455_handle_input(self._handle(), data, len(data)))
+        _check(_lib.raw.rfc6455_handle_input(self._handle(), data, c_size_t(len(data))))
 
     def input_buffer(self, size: int) -> memoryview:
         """Lends up to ``size`` bytes (at most 1 MiB) of the connection's input
@@ -472,10 +477,9 @@ class Connection:
 
     def poll_event(self) -> Optional[Event]:
         """The next event, or None."""
-        ev = self._event
-        if _check(lib.rfc6455_poll_event(self._handle(), byref(ev))) == Status.EMPTY:
+        if _check(_lib.raw.rfc6455_poll_event(self._handle(), self._event_ref)) == _EMPTY:
             return None
-        return self._convert(ev)
+        return self._convert(self._event)
 
     def poll_event_lent(self) -> Optional[Event]:
         """As ``poll_event``, but the payload of a ``Binary`` or ``Fragment``
@@ -484,9 +488,9 @@ class Connection:
         call on the connection (using it then raises ``ValueError``); take
         ``bytes(event.data)`` to keep it. Slices of it are not released and
         must not be kept. The fast way to read large binary messages."""
-        ev = self._event
-        if _check(lib.rfc6455_poll_event(self._handle(), byref(ev))) == Status.EMPTY:
+        if _check(_lib.raw.rfc6455_poll_event(self._handle(), self._event_ref)) == _EMPTY:
             return None
+        ev = self._event
         kind = ev.kind
         if kind == 5 or kind == 6:
             data = _lib.view(ev.data, ev.len, _lib.PyBUF_READ)
@@ -512,8 +516,8 @@ class Connection:
 
     def poll_transmit(self) -> Optional[bytes]:
         """The next bytes to write, or None."""
-        st = lib.rfc6455_poll_transmit(self._handle(), byref(self._ptr), byref(self._len))
-        if _check(st) == Status.EMPTY:
+        st = _lib.raw.rfc6455_poll_transmit(self._handle(), self._ptr_ref, self._len_ref)
+        if _check(st) == _EMPTY:
             return None
         return ctypes.string_at(self._ptr.value, self._len.value)
 
