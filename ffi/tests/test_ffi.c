@@ -208,6 +208,48 @@ static void deflate_pair(rfc6455_conn **client, rfc6455_conn **server, const rfc
     EXPECT(*want ? RFC6455_STATUS_OK : RFC6455_STATUS_EMPTY, rfc6455_extensions(*server, &s, &n));
 }
 
+/* An event's payload lies in the connection's own buffer until the next
+ * call, and may be passed to that call: even to one that moves or frees
+ * that buffer (input, close). */
+static void test_payload_passed_back(void) {
+    rfc6455_conn *server;
+    OK(rfc6455_open_new(RFC6455_CONN_ROLE_SERVER, NULL, NULL, &server));
+    /* A binary message whose payload is itself a masked frame ("inner"),
+     * then 5000 more bytes in the same read, so that handing the payload
+     * back in makes the buffer move what follows it. */
+    uint8_t inner[6 + 5] = {0x81, 0x85, 0, 0, 0, 0, 'i', 'n', 'n', 'e', 'r'};
+    static uint8_t wire[2 + 4 + sizeof inner + 2 + 4 + 126 + 6 + 5000];
+    size_t n = 0;
+    wire[n++] = 0x82;
+    wire[n++] = 0x80 | sizeof inner;
+    n += 4; /* key 0 */
+    memcpy(wire + n, inner, sizeof inner);
+    n += sizeof inner;
+    wire[n++] = 0x82;
+    wire[n++] = 0x80 | 126;
+    wire[n++] = 5000 >> 8;
+    wire[n++] = 5000 & 0xff;
+    n += 4;
+    memset(wire + n, 7, 5000);
+    n += 5000;
+    OK(rfc6455_handle_input(server, wire, n));
+    rfc6455_event ev = next(server, RFC6455_EVENT_KIND_BINARY);
+    CHECK(ev.len == sizeof inner && memcmp(ev.data, inner, sizeof inner) == 0);
+    OK(rfc6455_handle_input(server, ev.data, ev.len));
+    ev = next(server, RFC6455_EVENT_KIND_BINARY);
+    CHECK(ev.len == 5000 && ev.data[0] == 7 && ev.data[4999] == 7);
+    ev = next(server, RFC6455_EVENT_KIND_TEXT);
+    CHECK(data_is(&ev, "inner"));
+    /* A text payload as the close reason. */
+    OK(rfc6455_close(server, 1000, (const char *)ev.data, ev.len));
+    ev = next(server, RFC6455_EVENT_KIND_NONE);
+    const uint8_t *out;
+    size_t len;
+    OK(rfc6455_poll_transmit(server, &out, &len));
+    CHECK(len == 2 + 2 + 5 && out[0] == 0x88 && memcmp(out + 4, "inner", 5) == 0);
+    OK(rfc6455_free(server));
+}
+
 static void test_compression(void) {
     rfc6455_conn *client, *server;
     static uint8_t wire[1 << 16];
@@ -786,6 +828,7 @@ int main(void) {
     test_timers();
     test_peer_errors_and_streaming();
     test_compression();
+    test_payload_passed_back();
     printf("test_ffi: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

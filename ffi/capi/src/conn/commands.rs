@@ -232,7 +232,8 @@ pub unsafe extern "C" fn rfc6455_close(
     with_conn("rfc6455_close", conn, false, |h| {
         // SAFETY: `reason` points to `reason_len` readable bytes.
         let data = unsafe { bytes(reason.cast(), reason_len, "reason") }?;
-        let reason = std::str::from_utf8(data)
+        let data = h.unalias(data);
+        let reason = std::str::from_utf8(&data)
             .map_err(|_| Fail::new(Status::InvalidUtf8, "reason is not UTF-8"))?;
         h.conn
             .close(CloseCode(code), reason)

@@ -16,7 +16,8 @@ pub unsafe extern "C" fn rfc6455_handle_input(
     with_conn("rfc6455_handle_input", conn, false, |h| {
         // SAFETY: `data` points to `len` readable bytes.
         let data = unsafe { bytes(data, len, "data") }?;
-        h.conn.handle_input(data);
+        let data = h.unalias(data);
+        h.conn.handle_input(&data);
         Ok(Status::Ok)
     })
 }

@@ -55,6 +55,26 @@ pub struct rfc6455_conn {
     request: Option<ws::Request>,
     /// The extensions from the `OPEN` event.
     extensions: Option<String>,
+    /// The address range of the payload the last event lent (it lies in
+    /// the connection's own buffers), empty if none.
+    lent_payload: std::ops::Range<usize>,
+}
+
+impl rfc6455_conn {
+    /// `data`, or a copy of it if it overlaps the payload the last event
+    /// lent: that payload lies in the connection's input buffer, which a
+    /// call that takes input or closes may move or free while `data` is
+    /// still being read (the header lets the caller pass an event's
+    /// payload to the next call).
+    fn unalias<'a>(&self, data: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        let start = data.as_ptr() as usize;
+        let end = start + data.len();
+        if start < self.lent_payload.end && self.lent_payload.start < end {
+            std::borrow::Cow::Owned(data.to_vec())
+        } else {
+            std::borrow::Cow::Borrowed(data)
+        }
+    }
 }
 
 /// Which end of the connection.
@@ -117,6 +137,7 @@ fn boxed(conn: Connection) -> *mut rfc6455_conn {
         output_rest: Bytes::new(),
         request: None,
         extensions: None,
+        lent_payload: 0..0,
     }))
 }
 

@@ -28,6 +28,7 @@ pub unsafe extern "C" fn rfc6455_poll_event(
             ));
         }
         h.event = None;
+        h.lent_payload = 0..0;
         // Payloads are lent where they lie (`poll_event_ref`): no copy, no
         // reference count, and the input buffer is reused. The view points
         // into the connection's buffers, which stay as they are until the
@@ -45,7 +46,11 @@ pub unsafe extern "C" fn rfc6455_poll_event(
                 let e = h.event.insert(e);
                 (rfc6455_event::view(e, &h.event_message), true)
             }
-            Some(lent) => (rfc6455_event::lent(&lent), true),
+            Some(lent) => {
+                let view = rfc6455_event::lent(&lent);
+                h.lent_payload = view.data as usize..view.data as usize + view.len;
+                (view, true)
+            }
         };
         view.size = size;
         let n = size.min(std::mem::size_of::<rfc6455_event>());
