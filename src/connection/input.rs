@@ -10,6 +10,8 @@
 
 use bytes::BytesMut;
 
+use crate::mask::{apply_mask, copy_masked};
+
 /// `buf[start..filled]` holds the bytes handed in and not yet consumed;
 /// `buf[filled..]` is initialized space for the next reads; `buf[..start]`
 /// was consumed in place (lent payloads, headers) and is reused by moving
@@ -104,17 +106,31 @@ impl InputBuffer {
 
     /// Appends a copy of `data`.
     pub(super) fn extend(&mut self, data: &[u8]) {
+        self.extend_masked(data, 0, [0; 4], 0);
+    }
+
+    /// Appends a copy of `data` whose first `masked` bytes are payload
+    /// octets from number `phase` on, masked with `key`: they are unmasked
+    /// as they are copied, in the same pass.
+    pub(super) fn extend_masked(&mut self, data: &[u8], masked: usize, key: [u8; 4], phase: usize) {
         self.drop_lent();
         if self.filled + data.len() > self.buf.len() {
             self.compact(data.len());
         }
-        let end = self.filled + data.len();
+        let masked = masked.min(data.len());
+        let start = self.filled;
+        let end = start + data.len();
         if end <= self.buf.len() {
-            self.buf[self.filled..end].copy_from_slice(data);
+            let dst = &mut self.buf[start..end];
+            let (dm, dp) = dst.split_at_mut(masked);
+            copy_masked(dm, &data[..masked], key, phase);
+            dp.copy_from_slice(&data[masked..]);
         } else {
-            // Copying into capacity needs no zeroing.
-            self.buf.truncate(self.filled);
+            // Copying into capacity needs no zeroing (and this crate has no
+            // `unsafe` to write into it otherwise): copy, then unmask.
+            self.buf.truncate(start);
             self.buf.extend_from_slice(data);
+            apply_mask(&mut self.buf[start..start + masked], key, phase);
         }
         self.filled = end;
     }
@@ -237,6 +253,27 @@ mod tests {
         assert_eq!(b.len(), 4);
         b.extend(b"zz");
         assert_eq!(&b.data()[4..], b"zz");
+    }
+
+    #[test]
+    fn extend_masked_unmasks_only_its_prefix() {
+        use crate::mask::apply_mask_naive;
+        let key = [1, 2, 3, 4];
+        let plain = *b"payload bytes, then the next frame";
+        let mut wire = plain;
+        apply_mask_naive(&mut wire[..13], key, 2);
+        let mut b = InputBuffer::default();
+        // Into new capacity (copy, then unmask)...
+        b.extend_masked(&wire[..20], 13, key, 2);
+        assert_eq!(b.data(), &plain[..20]);
+        let _ = b.split_to(20);
+        // ...and into initialized space (one pass).
+        b.lend(64, 64, usize::MAX);
+        b.commit(0);
+        let mut wire = plain;
+        apply_mask_naive(&mut wire[20..25], key, 7);
+        b.extend_masked(&wire[20..], 5, key, 7);
+        assert_eq!(b.data(), &plain[20..]);
     }
 
     #[test]
