@@ -678,6 +678,31 @@ fn ours_decode(c: &Corpus) -> Option<Tally> {
     Some(t)
 }
 
+/// OURS, the copy path: the bytes are read into the caller's own buffer
+/// and handed in with `handle_input` (what the C and Python bindings do
+/// with bytes they were given); the continuation of a frame under way is
+/// unmasked as it is copied.
+fn ours_decode_copy(c: &Corpus) -> Option<Tally> {
+    use rfc6455::EventRef;
+    let mut conn = ours_server();
+    let mut src = c.reader();
+    let mut t = Tally::default();
+    let mut buf = vec![0u8; READ_MAX];
+    while t.msgs < c.expect.msgs {
+        let n = src.read(&mut buf).unwrap();
+        assert!(n > 0, "ours-copy: input exhausted");
+        conn.handle_input(&buf[..n]);
+        while let Some(ev) = conn.poll_event_ref() {
+            match ev {
+                EventRef::Binary(b) => t.msg(Kind::Binary, b),
+                EventRef::Text(s) => t.msg(Kind::Text, s.as_bytes()),
+                other => panic!("ours-copy: unexpected event {other:?}"),
+            }
+        }
+    }
+    Some(t)
+}
+
 /// OURS, the borrowed path: `poll_event_ref` lends each payload where it
 /// lies instead of moving it out as `Bytes` (no reference counting).
 fn ours_decode_ref(c: &Corpus) -> Option<Tally> {
@@ -1269,6 +1294,7 @@ fn sansio_encode_fn(c: &Corpus, side: Side, out: &mut Vec<u8>) -> Option<()> {
 const DECODERS: &[(&str, DecodeFn)] = &[
     ("ours", ours_decode),
     ("ours-ref", ours_decode_ref),
+    ("ours-copy", ours_decode_copy),
     ("tungstenite", tungstenite_decode),
     ("tokio-websockets", tokio_websockets_decode),
     ("fastwebsockets", fastwebsockets_decode),

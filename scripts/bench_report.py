@@ -199,7 +199,7 @@ def build_summary(meta: dict, crit: dict, allocs: dict | None) -> list[dict]:
 
 
 def order_impls(names) -> list[str]:
-    rank = {OURS: 0, "ours-ref": 0.5, **{p: i + 1 for i, p in enumerate(PEERS)}}
+    rank = {OURS: 0, "ours-ref": 0.5, "ours-copy": 0.6, **{p: i + 1 for i, p in enumerate(PEERS)}}
     return sorted(names, key=lambda n: (rank.get(n, 100 if n.startswith(FLOOR_PREFIX) else 50), n))
 
 

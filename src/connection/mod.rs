@@ -430,7 +430,13 @@ impl Connection {
         if !data.is_empty() {
             self.timers_on_bytes();
         }
-        self.inbuf.extend(data);
+        match self.unmask_on_copy(data.len()) {
+            Some((n, key, phase)) => {
+                self.inbuf.extend_masked(data, n, key, phase);
+                self.unmasked_on_copy(n);
+            }
+            None => self.inbuf.extend(data),
+        }
         self.process();
     }
 

@@ -322,6 +322,39 @@ impl Connection {
         }
     }
 
+    /// Input handed in by copy that continues the payload of the data frame
+    /// under way is unmasked as it is copied, in one pass over the bytes,
+    /// when the frame is masked, binary (text is validated block by block
+    /// as it is unmasked, in `read_data`) and not compressed, nothing is
+    /// ready or lent, and every byte of it buffered so far is unmasked.
+    /// Returns how many of the next `len` bytes belong to the frame, its
+    /// key, and the payload octet number of the first.
+    pub(super) fn unmask_on_copy(&self, len: usize) -> Option<(usize, [u8; 4], usize)> {
+        let h = self.rx.frame?;
+        let key = h.mask?;
+        if h.opcode.is_control()
+            || self.rx.compressed
+            || self.rx.message != Some(MessageKind::Binary)
+            || self.rx.ready.is_some()
+            || self.rx.lent.is_some()
+        {
+            return None;
+        }
+        let buffered = self.inbuf.len();
+        if self.rx.done != buffered {
+            return None;
+        }
+        let missing = self.rx.remaining.checked_sub(buffered as u64)?;
+        let n = usize::try_from(missing).unwrap_or(usize::MAX).min(len);
+        (n > 0).then(|| (n, key, (self.rx.taken as usize).wrapping_add(buffered)))
+    }
+
+    /// The first `n` bytes buffered behind the unmasked ones were unmasked
+    /// as they were copied in ([`Self::unmask_on_copy`]).
+    pub(super) fn unmasked_on_copy(&mut self, n: usize) {
+        self.rx.done += n;
+    }
+
     /// How much room a read should find behind the buffered bytes: the rest
     /// of a data frame under way, so that it lands where it will stay, but
     /// never more than the frame has already delivered (or `len`), so that
