@@ -303,6 +303,15 @@ def _headers(headers: Headers):
     return arr, len(items), items  # `items` keeps the bytes alive
 
 
+def _fragment(flags: int, data: BytesLike) -> Fragment:
+    return Fragment(
+        MessageKind.TEXT if flags & _FLAG_TEXT else MessageKind.BINARY,
+        data,
+        bool(flags & _FLAG_FIRST),
+        bool(flags & _FLAG_LAST),
+    )
+
+
 def _bytes(data: BytesLike) -> bytes:
     return data if isinstance(data, bytes) else bytes(data)
 
@@ -495,15 +504,7 @@ class Connection:
         if kind == 5 or kind == 6:
             data = _lib.view(ev.data, ev.len, _lib.PyBUF_READ)
             self._lent = data
-            if kind == 5:
-                return Binary(data)
-            f = ev.flags
-            return Fragment(
-                MessageKind.TEXT if f & _FLAG_TEXT else MessageKind.BINARY,
-                data,
-                bool(f & _FLAG_FIRST),
-                bool(f & _FLAG_LAST),
-            )
+            return Binary(data) if kind == 5 else _fragment(ev.flags, data)
         return self._convert(ev)
 
     def events(self) -> Iterator[Event]:
@@ -539,13 +540,7 @@ class Connection:
         if kind == 5:
             return Binary(data)
         if kind == 6:
-            f = ev.flags
-            return Fragment(
-                MessageKind.TEXT if f & _FLAG_TEXT else MessageKind.BINARY,
-                data,
-                bool(f & _FLAG_FIRST),
-                bool(f & _FLAG_LAST),
-            )
+            return _fragment(ev.flags, data)
         if kind == 7:
             return Ping(data)
         if kind == 8:
