@@ -5,9 +5,14 @@
 //! every simple valid 101 opens; and events and output do not depend on
 //! the split. `@@` in the input stands for the right accept key, so the
 //! fuzzer can reach the open state. Layout: see `rfc6455_fuzz::split_input`.
-//! The client offers no extension (compression off), so any accepted
-//! extension must fail it; the permessage-deflate answers are checked by
-//! `tests/deflate.rs` (one named test per rule) and `tests/deflate_conn.rs`.
+//! Knob bit 7 makes the client offer permessage-deflate (the default
+//! offer, `permessage-deflate; client_max_window_bits`); without it any
+//! accepted extension must fail the client. With it, every canonical answer
+//! (the parameters of RFC 7692 §7.1, each at most once, window bits 8-15
+//! written plainly) opens with that extension, and nothing opens that
+//! names another extension, another parameter or two extensions. The
+//! finer rules (quoted values, leading zeros, ...) have one named test
+//! each in `tests/deflate.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,16 +34,89 @@ fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The values of the response's `Sec-WebSocket-Extensions` lines.
+fn extension_lines(head: &[u8]) -> Vec<Vec<u8>> {
+    header_lines(head)
+        .into_iter()
+        .filter(|(k, _)| k == b"sec-websocket-extensions")
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// A canonical permessage-deflate answer to the default offer:
+/// `permessage-deflate`, then `; ` and each known parameter at most once,
+/// window bits 8 to 15 without leading zeros (RFC 7692 §7.1).
+fn canonical_deflate(v: &[u8]) -> bool {
+    let Ok(v) = std::str::from_utf8(v) else {
+        return false;
+    };
+    let mut parts = v.split("; ");
+    if parts.next() != Some("permessage-deflate") {
+        return false;
+    }
+    let mut seen = Vec::new();
+    for p in parts {
+        let (name, value) = match p.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (p, None),
+        };
+        let ok = match (name, value) {
+            ("server_no_context_takeover" | "client_no_context_takeover", None) => true,
+            ("server_max_window_bits" | "client_max_window_bits", Some(b)) => {
+                matches!(b, "8" | "9" | "10" | "11" | "12" | "13" | "14" | "15")
+            }
+            _ => false,
+        };
+        if !ok || seen.contains(&name) {
+            return false;
+        }
+        seen.push(name);
+    }
+    true
+}
+
+/// What a client that opened must have been answered: one extension,
+/// permessage-deflate, with known parameter names only.
+fn could_be_deflate(lines: &[Vec<u8>]) -> bool {
+    let joined = lines
+        .iter()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(",");
+    let elements: Vec<&str> = joined
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    elements.len() == 1 && {
+        let mut params = elements[0].split(';').map(str::trim);
+        params
+            .next()
+            .is_some_and(|n| n.eq_ignore_ascii_case("permessage-deflate"))
+            && params.all(|p| {
+                let name = p.split('=').next().unwrap_or_default().trim();
+                [
+                    "server_no_context_takeover",
+                    "client_no_context_takeover",
+                    "server_max_window_bits",
+                    "client_max_window_bits",
+                ]
+                .iter()
+                .any(|k| name.eq_ignore_ascii_case(k))
+            })
+    }
+}
+
 /// Whether `head` is a 101 the client must accept: RFC 6455 §4.1, items
-/// 1-6, in HTTP/1.1, for a request offering "chat" and "superchat" and no
-/// extensions.
-fn valid_101(head: &[u8], accept: &[u8]) -> bool {
+/// 1-6, in HTTP/1.1, for a request offering "chat" and "superchat", and
+/// either no extension or (when `deflate`) the default permessage-deflate
+/// offer, answered canonically.
+fn valid_101(head: &[u8], accept: &[u8], deflate: bool) -> bool {
     let line = first_line(head);
     let mut parts = line.splitn(3, |&b| b == b' ');
     // HTTP/1.1 exactly: a 101 in HTTP/1.0, which has no Upgrade, is refused
     // (RFC 9110 §7.8, §15.2).
-    let status_ok =
-        parts.next() == Some(&b"HTTP/1.1"[..]) && parts.next() == Some(&b"101"[..]);
+    let status_ok = parts.next() == Some(&b"HTTP/1.1"[..]) && parts.next() == Some(&b"101"[..]);
     let h = header_lines(head);
     let has = |n: &str, t: &str| {
         header_tokens(&h, n)
@@ -59,14 +137,19 @@ fn valid_101(head: &[u8], accept: &[u8]) -> bool {
         || (protocols == 1
             && chosen.len() == 1
             && (chosen[0] == b"chat" || chosen[0] == b"superchat"));
-    let no_extensions = header_tokens(&h, "sec-websocket-extensions").is_empty();
+    let ext = extension_lines(head);
+    let extensions_ok = match &ext[..] {
+        [] => true,
+        [one] => deflate && canonical_deflate(one),
+        _ => false,
+    };
     status_ok
         && has("upgrade", "websocket")
         && has("connection", "upgrade")
         && accepts.len() == 1
         && accepts[0] == accept
         && protocol_ok
-        && no_extensions
+        && extensions_ok
 }
 
 fn simple(head: &[u8], config: &rfc6455::Config) -> bool {
@@ -100,9 +183,10 @@ fn simple(head: &[u8], config: &rfc6455::Config) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let (knobs, cuts, payload) = split_input(data);
-    // The oracle (`valid_101`) knows no extension offer: compression off.
     let mut config = knobs.config();
-    config.deflate = rfc6455::DeflateConfig::disabled();
+    if !knobs.deflate {
+        config.deflate = rfc6455::DeflateConfig::disabled();
+    }
     let seed = 11;
     let make = || {
         let req = ClientRequest::new("fuzz.example", "/ws").protocols(["chat", "superchat"]);
@@ -152,12 +236,40 @@ fuzz_target!(|data: &[u8]| {
         Some(Rec::Open(protocol, ext)) => {
             let n = end.expect("open without a complete head");
             let head = &payload[..n];
+            let lines = extension_lines(head);
+            let shown = || String::from_utf8_lossy(head).into_owned();
             assert!(
-                valid_101(head, &accept),
+                knobs.deflate || lines.is_empty(),
+                "an extension accepted with none offered: {}",
+                shown()
+            );
+            match &lines[..] {
+                [] => assert!(ext.is_none(), "{ext:?}"),
+                [one] if canonical_deflate(one) => assert_eq!(
+                    ext.as_deref().map(str::as_bytes),
+                    Some(&one[..]),
+                    "Open says another extension than the 101"
+                ),
+                _ => assert!(
+                    could_be_deflate(&lines) && ext.is_some(),
+                    "opened on an extension answer that is not permessage-deflate: {}",
+                    shown()
+                ),
+            }
+            // Apart from the extension, the rules of valid_101 hold.
+            let without: Vec<u8> = head
+                .split(|&b| b == b'\n')
+                .filter(|l| {
+                    !l.to_ascii_lowercase()
+                        .starts_with(b"sec-websocket-extensions:")
+                })
+                .collect::<Vec<_>>()
+                .join(&b'\n');
+            assert!(
+                valid_101(&without, &accept, knobs.deflate),
                 "opened on an invalid response: {:?}",
                 String::from_utf8_lossy(head)
             );
-            assert!(ext.is_none());
             let chosen = header_tokens(&header_lines(head), "sec-websocket-protocol");
             assert_eq!(
                 protocol.as_ref().map(|p| p.as_bytes().to_vec()),
@@ -195,7 +307,7 @@ fuzz_target!(|data: &[u8]| {
             if let Some(n) = end {
                 let head = &payload[..n];
                 assert!(
-                    !(simple(head, &config) && valid_101(head, &accept)),
+                    !(simple(head, &config) && valid_101(head, &accept, knobs.deflate)),
                     "a simple valid 101 refused with {e:?}: {:?}",
                     String::from_utf8_lossy(head)
                 );

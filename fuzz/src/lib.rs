@@ -122,6 +122,9 @@ pub struct Knobs {
     pub limit: u8,
     /// How the split run hands its input in.
     pub feed: Feed,
+    /// Client targets: offer permessage-deflate (the default config's
+    /// offer); otherwise compression is off.
+    pub deflate: bool,
 }
 
 /// How input is handed to a connection.
@@ -166,7 +169,8 @@ impl Knobs {
 /// - byte 0: flags: bit 0 streaming, bit 1 auto-pong off, bit 2 small
 ///   limits (scaled from byte 1), bit 3 end with EOF, bit 4 plain HTTP,
 ///   bits 5-6 how the split run feeds its input (0 `handle_input`, 1 lent
-///   buffers, 2-3 lent early, see [`Feed`]);
+///   buffers, 2-3 lent early, see [`Feed`]), bit 7 a client offers
+///   permessage-deflate;
 /// - byte 1: the limit scale;
 /// - byte 2: the number of cuts (low 3 bits), then that many little-endian
 ///   u16 cut points (taken modulo the payload length + 1, then sorted);
@@ -186,6 +190,7 @@ pub fn split_input(data: &[u8]) -> (Knobs, Vec<usize>, &[u8]) {
             1 => Feed::Lend,
             _ => Feed::LendEarly,
         },
+        deflate: flags & 128 != 0,
     };
     let ncuts = usize::from(get(2) & 7);
     let start = (3 + 2 * ncuts).min(data.len());
