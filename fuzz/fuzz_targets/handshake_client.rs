@@ -34,12 +34,18 @@ fn replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The values of the response's `Sec-WebSocket-Extensions` lines.
+/// The values of the response's `Sec-WebSocket-Extensions` lines, but for
+/// those that list nothing (a list's empty elements do not count, RFC 9110
+/// §5.6.1).
 fn extension_lines(head: &[u8]) -> Vec<Vec<u8>> {
     header_lines(head)
         .into_iter()
         .filter(|(k, _)| k == b"sec-websocket-extensions")
         .map(|(_, v)| v)
+        .filter(|v| {
+            v.split(|&b| b == b',')
+                .any(|e| e.iter().any(|&b| b != b' ' && b != b'\t'))
+        })
         .collect()
 }
 
