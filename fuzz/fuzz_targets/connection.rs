@@ -173,8 +173,18 @@ fn config(streaming: bool, small_output: bool, timeouts: [u8; 5], deflate: u8) -
 fuzz_target!(|input: Input| {
     let mut rng = Rng::new(input.seed);
     let mut pair = Pair::new(
-        config(input.streaming_client, input.small_output, input.timeouts, input.deflate),
-        config(input.streaming_server, input.small_output, input.timeouts, input.deflate),
+        config(
+            input.streaming_client,
+            input.small_output,
+            input.timeouts,
+            input.deflate,
+        ),
+        config(
+            input.streaming_server,
+            input.small_output,
+            input.timeouts,
+            input.deflate,
+        ),
         input.seed,
     );
     let mut clock = T0;

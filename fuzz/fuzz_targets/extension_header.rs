@@ -20,8 +20,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use rfc6455::{
-    DeflateConfig, DeflateOffer, DeflateParams, ExtensionError, PERMESSAGE_DEFLATE,
-    deflate_offers, parse_extension_header,
+    DeflateConfig, DeflateOffer, DeflateParams, ExtensionError, PERMESSAGE_DEFLATE, deflate_offers,
+    parse_extension_header,
 };
 
 fn is_token(s: &str) -> bool {
@@ -57,7 +57,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    for config in [DeflateConfig::default(), DeflateConfig::low_memory(), custom.clone()] {
+    for config in [
+        DeflateConfig::default(),
+        DeflateConfig::low_memory(),
+        custom.clone(),
+    ] {
         // Server.
         let selected = config.select(&lines);
         match &parsed {

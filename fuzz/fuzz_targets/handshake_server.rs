@@ -161,7 +161,11 @@ fn check_extension(head: &[u8], resp_headers: &[(Vec<u8>, Vec<u8>)], ext: Option
             });
             assert!(named, "an extension no offer named: {e:?}");
             assert!(e.starts_with("permessage-deflate"), "{e:?}");
-            assert_eq!(answered, [&e.as_bytes().to_vec()], "the 101 says another extension");
+            assert_eq!(
+                answered,
+                [&e.as_bytes().to_vec()],
+                "the 101 says another extension"
+            );
         }
         None => {
             assert!(answered.is_empty(), "extensions answered but not in Open");

@@ -147,7 +147,10 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        while d.finish_message(&mut out, step).expect("our own data").status
+        while d
+            .finish_message(&mut out, step)
+            .expect("our own data")
+            .status
             != InflateStatus::MessageEnd
         {}
         assert_eq!(out, payload, "round trip");
