@@ -3,6 +3,8 @@
 
 mod meter;
 
+// Used by the memory tests only (the others leave it unused).
+#[allow(unused_imports)]
 pub use meter::Meter;
 
 use rfc6455::{Accept, ClientRequest, Config, Connection, Event, FrameHeader, Opcode, apply_mask};
