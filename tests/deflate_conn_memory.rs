@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::{cframe, describe, frame_with};
+use common::{Meter, cframe, describe, frame_with};
 use rfc6455::{Compressor, Config, Connection, DeflateConfig, DeflateParams, Event};
 
 #[global_allocator]
@@ -27,31 +27,6 @@ fn cframe_rsv(fin: bool, rsv: u8, opcode: u8, payload: &[u8]) -> Vec<u8> {
 /// An OPEN server that agreed `params` (as after a handshake).
 fn deflate_server(config: Config, params: DeflateParams) -> Connection {
     Connection::open_server(config).with_deflate(params)
-}
-
-/// The most heap a sequence of calls held: for each call, the live bytes
-/// before it plus every byte it requested (an upper bound of its peak).
-struct Meter {
-    base: i64,
-    peak: i64,
-}
-
-impl Meter {
-    fn new() -> Meter {
-        Meter {
-            base: alloc_count::snapshot().live,
-            peak: 0,
-        }
-    }
-
-    fn call<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        let before = alloc_count::snapshot();
-        let r = f();
-        let after = alloc_count::snapshot();
-        let bound = before.live - self.base + (after.bytes - before.bytes) as i64;
-        self.peak = self.peak.max(bound);
-        r
-    }
 }
 
 /// A DEFLATE stream that inflates to `mib` MiB of zeros per `copies`: one

@@ -2,15 +2,19 @@
 //! decompression bomb, measured with the counting allocator
 //! (benches/alloc-count; the main crate forbids `unsafe_code`, which a
 //! `GlobalAlloc` needs). As in `tests/memory.rs`, a call's peak is bounded
-//! from above by the live bytes before it plus the bytes it requested.
+//! from above by the live bytes before it plus the bytes it requested
+//! (`Meter`, tests/common/meter.rs).
 //!
 //! The allocator is global: the tests take a lock so that no other test
 //! of this binary is counted at the same time.
 
 #![cfg(feature = "deflate")]
 
+mod common;
+
 use std::sync::Mutex;
 
+use common::Meter;
 use rfc6455::{Compressor, Decompressor, InflateStatus};
 
 #[global_allocator]
@@ -19,33 +23,6 @@ static GLOBAL: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const KIB: i64 = 1 << 10;
-
-struct Meter {
-    base: i64,
-    peak: i64,
-}
-
-impl Meter {
-    fn new() -> Meter {
-        Meter {
-            base: alloc_count::snapshot().live,
-            peak: 0,
-        }
-    }
-
-    fn call<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        let before = alloc_count::snapshot();
-        let r = f();
-        let after = alloc_count::snapshot();
-        let bound = before.live - self.base + (after.bytes - before.bytes) as i64;
-        self.peak = self.peak.max(bound);
-        r
-    }
-
-    fn live(&self) -> i64 {
-        alloc_count::snapshot().live - self.base
-    }
-}
 
 /// Text-like input: words from a small vocabulary.
 fn text(len: usize) -> Vec<u8> {

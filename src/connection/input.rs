@@ -10,6 +10,7 @@
 
 use bytes::BytesMut;
 
+use super::grow::reserve_within;
 use crate::mask::{apply_mask, copy_masked};
 
 /// `buf[start..filled]` holds the bytes handed in and not yet consumed;
@@ -104,18 +105,35 @@ impl InputBuffer {
         r
     }
 
-    /// Appends a copy of `data`.
-    pub(super) fn extend(&mut self, data: &[u8]) {
-        self.extend_masked(data, 0, [0; 4], 0);
+    /// Appends a copy of `data`; `most` bounds the buffer's growth (a read
+    /// and a whole frame), unless the bytes held need more.
+    pub(super) fn extend(&mut self, data: &[u8], most: usize) {
+        self.extend_masked(data, 0, [0; 4], 0, most);
     }
 
     /// Appends a copy of `data` whose first `masked` bytes are payload
     /// octets from number `phase` on, masked with `key`: they are unmasked
-    /// as they are copied, in the same pass.
-    pub(super) fn extend_masked(&mut self, data: &[u8], masked: usize, key: [u8; 4], phase: usize) {
+    /// as they are copied, in the same pass. `most` bounds the buffer's
+    /// growth, as in [`extend`](Self::extend).
+    pub(super) fn extend_masked(
+        &mut self,
+        data: &[u8],
+        masked: usize,
+        key: [u8; 4],
+        phase: usize,
+        most: usize,
+    ) {
         self.drop_lent();
         if self.filled + data.len() > self.buf.len() {
             self.compact(data.len());
+            if self.filled + data.len() > self.buf.capacity() {
+                // No room behind the data: it moves to the front of a
+                // grown allocation (the consumed front is let go), which
+                // grows by doubling but not past `most` (`grow.rs`).
+                self.drop_front();
+                self.buf.truncate(self.filled);
+                reserve_within(&mut self.buf, data.len(), most);
+            }
         }
         let masked = masked.min(data.len());
         let start = self.filled;
@@ -151,8 +169,9 @@ impl InputBuffer {
     /// into; [`commit`](Self::commit) hands in what was read. `want` is how
     /// much room the buffer should make in one piece beyond the data (at
     /// least `len`): the rest of a frame under way, so that its later reads
-    /// land behind it without moving it again. `most` bounds the room made
-    /// (a read and a whole frame).
+    /// land behind it without moving it again. `most` bounds the capacity
+    /// when it grows (a read and a whole frame), unless the data held and
+    /// `len` need more.
     pub(super) fn lend(&mut self, len: usize, want: usize, most: usize) -> &mut [u8] {
         self.drop_lent();
         let mut end = self.filled + len;
@@ -168,8 +187,12 @@ impl InputBuffer {
                 // With nothing under way (a streamed piece, or every message
                 // taken), one read's room is enough: nothing will move.
                 let reads = if self.is_empty() { 1 } else { ROOM_READS };
-                let room = want.max(len.saturating_mul(reads)).min(most);
-                self.make_room(room.max(len));
+                // `most` bounds the whole buffer, the data under way (the
+                // start of a frame) included, not only the room behind it.
+                let room = want
+                    .max(len.saturating_mul(reads))
+                    .min(most.saturating_sub(self.len()));
+                self.make_room(room.max(len), most);
                 end = self.filled + len;
             }
         }
@@ -186,11 +209,13 @@ impl InputBuffer {
     /// allocation (when no payload split off it is still held) moves the
     /// data to the front; otherwise the data moves to a new allocation.
     /// Either way the space behind the data must be zeroed again when lent.
-    fn make_room(&mut self, room: usize) {
+    /// The capacity doubles, as `BytesMut::reserve` would, but not past
+    /// `most` unless the data and `room` need more (`grow.rs`).
+    fn make_room(&mut self, room: usize, most: usize) {
         let room = room.max(MIN_GROWTH);
         self.drop_front();
         self.buf.truncate(self.filled);
-        self.buf.reserve(room);
+        reserve_within(&mut self.buf, room, most);
     }
 
     /// Hands in the first `n` bytes of the lent region; the rest stays
@@ -251,7 +276,7 @@ mod tests {
         b.lend(4, 4, usize::MAX);
         assert!(b.commit(99));
         assert_eq!(b.len(), 4);
-        b.extend(b"zz");
+        b.extend(b"zz", usize::MAX);
         assert_eq!(&b.data()[4..], b"zz");
     }
 
@@ -264,7 +289,7 @@ mod tests {
         apply_mask_naive(&mut wire[..13], key, 2);
         let mut b = InputBuffer::default();
         // Into new capacity (copy, then unmask)...
-        b.extend_masked(&wire[..20], 13, key, 2);
+        b.extend_masked(&wire[..20], 13, key, 2, usize::MAX);
         assert_eq!(b.data(), &plain[..20]);
         let _ = b.split_to(20);
         // ...and into initialized space (one pass).
@@ -272,14 +297,14 @@ mod tests {
         b.commit(0);
         let mut wire = plain;
         apply_mask_naive(&mut wire[20..25], key, 7);
-        b.extend_masked(&wire[20..], 5, key, 7);
+        b.extend_masked(&wire[20..], 5, key, 7, usize::MAX);
         assert_eq!(b.data(), &plain[20..]);
     }
 
     #[test]
     fn data_survives_growth_while_a_payload_is_held() {
         let mut b = InputBuffer::default();
-        b.extend(b"hello world");
+        b.extend(b"hello world", usize::MAX);
         let held = b.split_to(5);
         b.lend(1 << 16, 1 << 16, usize::MAX)[..3].copy_from_slice(b"!!!");
         b.commit(3);

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "deflate")]
 mod compress;
+mod grow;
 mod input;
 mod recv;
 mod send;
@@ -430,12 +431,13 @@ impl Connection {
         if !data.is_empty() {
             self.timers_on_bytes();
         }
+        let most = self.input_bound(data.len());
         match self.unmask_on_copy(data.len()) {
             Some((n, key, phase)) => {
-                self.inbuf.extend_masked(data, n, key, phase);
+                self.inbuf.extend_masked(data, n, key, phase, most);
                 self.unmasked_on_copy(n);
             }
-            None => self.inbuf.extend(data),
+            None => self.inbuf.extend(data, most),
         }
         self.process();
     }
@@ -467,14 +469,23 @@ impl Connection {
     pub fn input_buffer(&mut self, len: usize) -> &mut [u8] {
         let len = len.min(MAX_LEND);
         let want = self.frame_room(len);
-        // The buffer never needs more than a read and a whole frame behind
-        // it: the limit on its growth, so that it stays within the limits.
-        let most = self
-            .config
+        let most = self.input_bound(len);
+        self.inbuf.lend(len, want, most)
+    }
+
+    /// The bound on the input buffer's growth for a read of `len` bytes.
+    /// The buffer never needs more than the read and a whole frame (its
+    /// header and a payload of at most `max_frame_size`, which `begin`
+    /// checks before any of it is read) ahead of it, when events are taken
+    /// as they come: the bytes of a frame stay until it is complete, and
+    /// the frames before it have been read. So it stays within the limits
+    /// and a read, rather than doubling past them; bytes left unread for
+    /// longer are still held, whatever this bound.
+    fn input_bound(&self, len: usize) -> usize {
+        self.config
             .max_frame_size
             .saturating_add(crate::frame::MAX_HEADER_LEN)
-            .saturating_add(len);
-        self.inbuf.lend(len, want, most)
+            .saturating_add(len)
     }
 
     /// Frees what the connection's empty buffers hold on to: the input

@@ -4,6 +4,7 @@
 use alloc::string::String;
 use bytes::BytesMut;
 
+use super::grow::reserve_within;
 use super::{Connection, Phase, Role};
 use crate::close::{CloseCode, parse_close_payload};
 use crate::config::Config;
@@ -522,16 +523,12 @@ impl Connection {
             }
         } else if frame_done {
             if !last {
-                let data = &self.inbuf.data()[..avail];
-                self.rx.assembled.extend_from_slice(data);
-                self.inbuf.advance(avail);
+                self.assemble(avail);
             } else if self.rx.assembled.is_empty() {
                 // A single frame: delivered from where it lies, no copy.
                 self.rx.ready = Some(Ready::input(Delivery::Message(kind), avail, 0));
             } else {
-                let data = &self.inbuf.data()[..avail];
-                self.rx.assembled.extend_from_slice(data);
-                self.inbuf.advance(avail);
+                self.assemble(avail);
                 self.rx.ready = Some(Ready::assembled(Delivery::Message(kind)));
             }
         } else {
@@ -550,6 +547,21 @@ impl Connection {
             self.timers_on_message_end();
         }
         Ok(true)
+    }
+
+    /// Moves the first `n` buffered bytes, a whole frame's payload, to the
+    /// end of the message under way in the reassembly buffer.
+    fn assemble(&mut self, n: usize) {
+        // "Such an implementation SHOULD impose a limit on frame sizes and
+        // the total message size after reassembly from multiple frames"
+        // (§10.4): `begin` refuses, before any of its payload is read, a
+        // frame that would take the message past `max_message_size`, so
+        // the message never needs more, and the buffer's growth stops
+        // there instead of doubling past it (`grow.rs`).
+        let most = self.config.max_message_size;
+        reserve_within(&mut self.rx.assembled, n, most);
+        self.rx.assembled.extend_from_slice(&self.inbuf.data()[..n]);
+        self.inbuf.advance(n);
     }
 
     /// The inflate stage (RFC 7692 §7.2.2), for a frame of a compressed
@@ -611,20 +623,10 @@ impl Connection {
             };
             if !streaming {
                 // Grow the output by doubling, as a `Vec` does, but never
-                // past the limit plus one byte: a bomb leaves no more
-                // capacity behind than the largest message allowed. Once
-                // doubling passes half the limit it goes to the limit at
-                // once (no message holds more than twice its size), so the
-                // most ever held while growing is 1.5 times the limit.
-                let need = base + room;
-                let cap = rx.assembled.capacity();
-                if cap < need {
-                    let doubled = cap.saturating_mul(2).max(need);
-                    let target = if doubled > max / 2 { max + 1 } else { doubled };
-                    let mut grown = BytesMut::with_capacity(target);
-                    grown.extend_from_slice(&rx.assembled);
-                    rx.assembled = grown;
-                }
+                // past the limit plus one byte (`room` stops there): a bomb
+                // leaves no more capacity behind than the largest message
+                // allowed, and one byte more to see that it is too big.
+                reserve_within(&mut rx.assembled, room, max.saturating_add(1));
             }
             let dec = &mut pmd.decompressor;
             let r = if input.is_empty() {

@@ -1,6 +1,7 @@
 //! The send path: messages and control frames into the output queue,
 //! masked with fresh keys on a client (RFC 6455 §5.3, §6.1).
 
+use super::grow::reserve_within;
 use super::{Connection, DeferredClose, Phase, Role};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::UsageError;
@@ -148,7 +149,13 @@ impl Connection {
             payload_len: len as u64,
         };
         let (bytes, n) = header.encode();
-        self.out.reserve(n + reserve);
+        // `check_room` refuses a message or control frame that would take
+        // the output past `max_pending_output`, so the queue's own growth
+        // stops there too, instead of doubling past it (`grow.rs`). Only
+        // what `check_room` lets through unasked goes beyond: a close frame
+        // and at most `MAX_PENDING_PONGS` pongs, a few KiB at most.
+        let most = self.config.max_pending_output;
+        reserve_within(&mut self.out, n + reserve, most);
         self.out.extend_from_slice(&bytes[..n]);
         mask
     }

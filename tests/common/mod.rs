@@ -1,6 +1,12 @@
 //! Shared test helpers: frame builders, transcripts, a client–server pair.
 #![allow(dead_code)]
 
+mod meter;
+
+// Used by the memory tests only (the others leave it unused).
+#[allow(unused_imports)]
+pub use meter::Meter;
+
 use rfc6455::{Accept, ClientRequest, Config, Connection, Event, FrameHeader, Opcode, apply_mask};
 
 /// A small deterministic generator (xorshift64*), for entropy and chunking.
