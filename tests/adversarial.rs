@@ -1242,10 +1242,10 @@ fn request_head_is_kept_exactly() {
 }
 
 #[test]
-fn extension_offers_with_quoted_commas_and_escapes_are_unquoted() {
+fn extension_offers_with_quoted_values_and_escapes_are_unquoted() {
     let exts = request(&req(
         "Origin:",
-        "Sec-WebSocket-Extensions: foo; bar=\"a\\\"b,c\"; n=7, , qux\r\nOrigin:",
+        "Sec-WebSocket-Extensions: foo; bar=\"a\\bc\"; n=7, , qux\r\nOrigin:",
     ))
     .extensions();
     assert_eq!(
@@ -1253,10 +1253,25 @@ fn extension_offers_with_quoted_commas_and_escapes_are_unquoted() {
             .map(|e| format!("{}{:?}", e.name, e.params))
             .collect::<Vec<_>>(),
         [
-            "foo[(\"bar\", Some(\"a\\\"b,c\")), (\"n\", Some(\"7\"))]",
+            "foo[(\"bar\", Some(\"abc\")), (\"n\", Some(\"7\"))]",
             "qux[]"
         ]
     );
+}
+
+#[test]
+fn extension_offer_with_a_quoted_value_that_is_no_token_gives_none() {
+    // "When using the quoted-string syntax variant, the value after
+    // quoted-string unescaping MUST conform to the 'token' ABNF" (§9.1): a
+    // comma or a quote inside the quotes splits nothing, and breaks the
+    // header, as the permessage-deflate offers read it too.
+    for value in ["\"a\\\"b\"", "\"b,c\"", "\"b c\""] {
+        let r = request(&req(
+            "Origin:",
+            &format!("Sec-WebSocket-Extensions: foo; bar={value}, qux\r\nOrigin:"),
+        ));
+        assert!(r.extensions().is_empty(), "{value}");
+    }
 }
 
 #[test]

@@ -7,8 +7,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Bytes, BytesMut};
 
 use super::{
-    BodyReader, Extension, HEADER_TABLE, Headers, accept_key, check_header, count, first,
-    has_token, is_safe_value, is_token, list_values, map_httparse, parse_extensions, write_headers,
+    BodyReader, Extension, HEADER_TABLE, Headers, Malformed, accept_key, check_header, count,
+    first, has_token, is_safe_value, is_token, list_values, map_httparse, parse_extension_values,
+    parse_extensions, write_headers,
 };
 use crate::config::{Config, Entropy};
 #[cfg(feature = "deflate")]
@@ -273,11 +274,8 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-fn parse_extensions_value(v: &str) -> Result<Vec<Extension>, ()> {
-    let mut head = Vec::from(&b"X\r\nSec-WebSocket-Extensions: "[..]);
-    head.extend_from_slice(v.as_bytes());
-    head.extend_from_slice(b"\r\n\r\n");
-    parse_extensions(&head)
+fn parse_extensions_value(v: &str) -> Result<Vec<Extension>, Malformed> {
+    parse_extension_values([v])
 }
 
 /// What the client remembers between its request and the response.

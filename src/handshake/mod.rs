@@ -3,12 +3,15 @@
 
 mod body;
 mod client;
+mod extensions;
 mod server;
 
 pub(crate) use body::BodyReader;
 pub(crate) use client::{ClientHandshake, ResponseCheck};
 pub use client::{ClientRequest, Response};
 pub use server::{Accept, Reject, Request, check_request};
+
+pub(crate) use extensions::{Malformed, parse_values as parse_extension_values};
 pub(crate) use server::{parse_request, write_reject};
 
 use alloc::string::String;
@@ -277,110 +280,15 @@ pub struct Extension {
     pub params: Vec<(String, Option<String>)>,
 }
 
-/// Parses every `Sec-WebSocket-Extensions` header of a head. Commas inside
-/// quoted strings do not split elements. A malformed header is an error.
-pub(crate) fn parse_extensions(head: &[u8]) -> Result<Vec<Extension>, ()> {
-    let mut out = Vec::new();
-    for (n, v) in Headers::new(head) {
-        if n.eq_ignore_ascii_case("sec-websocket-extensions") {
-            ExtParser { s: v, i: 0 }.list(&mut out)?;
-        }
-    }
-    Ok(out)
-}
-
-struct ExtParser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl ExtParser<'_> {
-    fn ows(&mut self) {
-        while matches!(self.s.get(self.i), Some(b' ' | b'\t')) {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        self.ows();
-        if self.s.get(self.i) == Some(&c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn token(&mut self) -> Result<String, ()> {
-        self.ows();
-        let start = self.i;
-        while self.s.get(self.i).is_some_and(|&b| is_tchar(b)) {
-            self.i += 1;
-        }
-        if start == self.i {
-            return Err(());
-        }
-        // tchars are ASCII.
-        Ok(self.s[start..self.i]
-            .iter()
-            .map(|&b| char::from(b))
-            .collect())
-    }
-
-    fn value(&mut self) -> Result<String, ()> {
-        self.ows();
-        if self.s.get(self.i) != Some(&b'"') {
-            return self.token();
-        }
-        self.i += 1;
-        let mut v = String::new();
-        loop {
-            match self.s.get(self.i) {
-                None => return Err(()),
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok(v);
-                }
-                Some(b'\\') => {
-                    let &c = self.s.get(self.i + 1).ok_or(())?;
-                    v.push(char::from(c));
-                    self.i += 2;
-                }
-                Some(&c) => {
-                    v.push(char::from(c));
-                    self.i += 1;
-                }
-            }
-        }
-    }
-
-    fn list(&mut self, out: &mut Vec<Extension>) -> Result<(), ()> {
-        loop {
-            self.ows();
-            if self.i == self.s.len() {
-                return Ok(());
-            }
-            if self.eat(b',') {
-                continue;
-            }
-            let name = self.token()?;
-            let mut params = Vec::new();
-            while self.eat(b';') {
-                let p = self.token()?;
-                let v = if self.eat(b'=') {
-                    Some(self.value()?)
-                } else {
-                    None
-                };
-                params.push((p, v));
-            }
-            out.push(Extension { name, params });
-            self.ows();
-            if self.i < self.s.len() && !self.eat(b',') {
-                return Err(());
-            }
-        }
-    }
+/// Parses every `Sec-WebSocket-Extensions` header of a head, with the one
+/// parser of both roles (`extensions.rs`). Commas inside quoted strings do
+/// not split elements. A malformed header is an error.
+pub(crate) fn parse_extensions(head: &[u8]) -> Result<Vec<Extension>, Malformed> {
+    parse_extension_values(
+        Headers::new(head)
+            .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
+            .map(|(_, v)| v),
+    )
 }
 
 #[cfg(test)]
@@ -426,15 +334,20 @@ mod tests {
 
     #[test]
     fn extensions_with_quoted_commas() {
-        let head = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, foo; bar=\"a,b\"\r\nSec-WebSocket-Extensions: x-webkit\r\n\r\n";
+        let head = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, foo; bar=\"ab\"\r\nSec-WebSocket-Extensions: x-webkit\r\n\r\n";
         let exts = parse_extensions(head).unwrap();
         assert_eq!(exts.len(), 3);
         assert_eq!(exts[0].name, "permessage-deflate");
         assert_eq!(exts[0].params, [("client_max_window_bits".into(), None)]);
-        assert_eq!(exts[1].params, [("bar".into(), Some("a,b".into()))]);
+        assert_eq!(exts[1].params, [("bar".into(), Some("ab".into()))]);
         assert_eq!(exts[2].name, "x-webkit");
         let bad = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: a; b=\"open\r\n\r\n";
         assert!(parse_extensions(bad).is_err());
+        // A comma inside quotes splits nothing, but "the value after
+        // quoted-string unescaping MUST conform to the 'token' ABNF"
+        // (RFC 6455 §9.1): "a,b" is no token.
+        let comma = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: foo; bar=\"a,b\"\r\n\r\n";
+        assert_eq!(parse_extensions(comma), Err(Malformed));
     }
 
     #[test]
