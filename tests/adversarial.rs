@@ -416,6 +416,41 @@ fn client_request_host_with_crlf_is_refused() {
     );
 }
 
+/// "Fragment identifiers are meaningless in the context of WebSocket URIs
+/// and MUST NOT be used on these URIs. ... the character "#" ... MUST be
+/// escaped as %23" (RFC 6455 §3); DEL is a control character, allowed in
+/// neither a `Host` value nor a request-target (RFC 9110 §4.1, RFC 9112
+/// §3.2). A request built by hand is held to the same rule as a URL.
+#[test]
+fn client_request_with_a_fragment_or_del_is_refused() {
+    for (host, path) in [
+        ("h", "/chat#frag"),
+        ("h#x", "/"),
+        ("h", "/a\x7fb"),
+        ("h\x7f", "/"),
+    ] {
+        assert_eq!(
+            Connection::client(
+                ClientRequest::new(host, path),
+                Config::default(),
+                Rng::entropy(1)
+            )
+            .unwrap_err(),
+            UsageError::InvalidUrl,
+            "{host:?} {path:?}"
+        );
+    }
+    // Escaped, the same characters are fine.
+    assert!(
+        Connection::client(
+            ClientRequest::new("h", "/chat%23frag%7F"),
+            Config::default(),
+            Rng::entropy(1)
+        )
+        .is_ok()
+    );
+}
+
 #[test]
 fn client_request_path_with_crlf_is_refused() {
     assert_eq!(

@@ -246,6 +246,46 @@ fn open_server_needs_no_entropy_and_records_the_protocol() {
     assert_eq!((c.role(), c.protocol()), (Role::Client, None));
 }
 
+/// The `Accept` builder keeps what each call set: a subprotocol and a
+/// header chosen before `no_compression()` are still in the 101, which
+/// names no extension although the client offered permessage-deflate and
+/// the configuration allows it ("the server declines ... by not including
+/// it in the response", RFC 7692 §5; RFC 6455 §4.2.2 /subprotocol/).
+#[test]
+fn accept_builder_calls_combine() {
+    let offer = REQUEST.replace(
+        "\r\n\r\n",
+        "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+    );
+    let mut s = server();
+    s.handle_input(offer.as_bytes());
+    assert!(matches!(s.poll_event(), Some(Event::Request(_))));
+    s.accept(
+        Accept::new()
+            .protocol("superchat")
+            .header("X-Server", "demo")
+            .no_compression(),
+    )
+    .unwrap();
+    let out = String::from_utf8(take_output(&mut s)).unwrap();
+    assert!(
+        out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("\r\nX-Server: demo\r\n"), "{out}");
+    assert!(!out.contains("Sec-WebSocket-Extensions"), "{out}");
+    assert_eq!(s.protocol(), Some("superchat"));
+    let Some(Event::Open(open)) = s.poll_event() else {
+        panic!("no Open")
+    };
+    assert_eq!(open.protocol.as_deref(), Some("superchat"));
+    assert_eq!(open.extensions, None);
+}
+
 /// `check_request` applies the same §4.2.1 rules as `Connection::server`,
 /// with the same errors, over headers parsed elsewhere.
 #[test]

@@ -167,6 +167,90 @@ fn version_8_gets_426() {
     assert_eq!(status(&req_with("Version: 13", "Version: 8")).0, 426);
 }
 
+/// The server reads §4.2.1's headers by name: "|Host|", "|Upgrade|",
+/// "|Connection|", "|Sec-WebSocket-Key|", "|Sec-WebSocket-Version|". Other
+/// headers, however long their names, are none of these: a browser's
+/// `Date`, `Referer`, `User-Agent` or `If-Modified-Since` (the same lengths
+/// as the names above) neither duplicate them nor stand in for them.
+#[test]
+fn other_headers_are_not_taken_for_the_handshake_headers() {
+    // Names of 4, 7, 10, 17 and 21 bytes, after the real ones.
+    let others = "Date: Tue, 15 Nov 1994 08:12:31 GMT\r\nReferer: websocket\r\n\
+        User-Agent: Upgrade\r\nIf-Modified-Since: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        X-Client-Version-Tag1: 13\r\n\r\n";
+    let head = REQUEST.replace("\r\n\r\n", &format!("\r\n{others}"));
+    let mut s = server();
+    s.handle_input(head.as_bytes());
+    let Some(Event::Request(req)) = s.poll_event() else {
+        panic!("the request is refused")
+    };
+    assert!(req.is_websocket());
+    s.accept(rfc6455::Accept::new()).unwrap();
+    let out = String::from_utf8(take_output(&mut s)).unwrap();
+    assert!(
+        out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    // Nor do they make up for a missing one: "Referer: websocket" is no
+    // |Upgrade| (400), "User-Agent: Upgrade" no |Connection| (400), a
+    // 21-byte "X-Client-Version-Tag1: 13" no |Sec-WebSocket-Version| (426).
+    let without = |header: &str| {
+        let head = REQUEST.replace(header, "");
+        assert_ne!(head, REQUEST, "{header}");
+        head.replace("\r\n\r\n", &format!("\r\n{others}"))
+    };
+    assert_eq!(status(without("Upgrade: websocket\r\n").as_bytes()).0, 400);
+    assert_eq!(status(without("Connection: Upgrade\r\n").as_bytes()).0, 400);
+    assert_eq!(
+        status(without("Sec-WebSocket-Version: 13\r\n").as_bytes()).0,
+        426
+    );
+    assert_eq!(
+        status(without("Host: server.example.com\r\n").as_bytes()).0,
+        400
+    );
+    let no_key = without("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+    assert_eq!(status(no_key.as_bytes()).0, 400);
+}
+
+/// With `allow_plain_http`, a request without `Upgrade: websocket` reaches
+/// the application as plain HTTP, to be answered with `reject` only, while
+/// an upgrade request is still a WebSocket handshake (§4.2.1), accepted
+/// with a 101 (§4.2.2).
+#[test]
+fn plain_http_when_allowed_leaves_upgrades_alone() {
+    let config = Config::default().allow_plain_http(true);
+    let mut s = Connection::server(config.clone());
+    s.handle_input(REQUEST.as_bytes());
+    let Some(Event::Request(req)) = s.poll_event() else {
+        panic!("no request")
+    };
+    assert!(req.is_websocket());
+    s.accept(rfc6455::Accept::new()).unwrap();
+    let out = String::from_utf8(take_output(&mut s)).unwrap();
+    assert!(
+        out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{out}"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::Open(_))));
+
+    let mut s = Connection::server(config);
+    s.handle_input(b"GET /index.html HTTP/1.1\r\nHost: server.example.com\r\n\r\n");
+    let Some(Event::Request(req)) = s.poll_event() else {
+        panic!("no request")
+    };
+    assert!(!req.is_websocket());
+    assert_eq!(req.path(), "/index.html");
+    assert_eq!(
+        s.accept(rfc6455::Accept::new()),
+        Err(rfc6455::UsageError::InvalidState)
+    );
+    s.reject(rfc6455::Reject::new(404)).unwrap();
+    let out = String::from_utf8(take_output(&mut s)).unwrap();
+    assert!(out.starts_with("HTTP/1.1 404 Not Found\r\n"), "{out}");
+}
+
 #[test]
 fn malformed_head_gets_400() {
     assert_eq!(status(b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n").0, 400);

@@ -290,6 +290,53 @@ mod tests {
         );
     }
 
+    /// `read` takes the body and nothing behind it: what follows the last
+    /// chunk (or a malformed byte, where the body ends) or the
+    /// `Content-Length` bytes is not part of this message (RFC 9112 §6.3).
+    #[test]
+    fn bytes_behind_the_body_stay_in_the_input() {
+        for (head, wire, want) in [
+            (CHUNKED, &b"2\r\nab\r\n0\r\n\r\nnext"[..], &b"ab"[..]),
+            (CHUNKED, b"zznext", b""),
+            (
+                "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\n",
+                b"abnext",
+                b"ab",
+            ),
+        ] {
+            let mut r = BodyReader::new(403, head.as_bytes()).unwrap();
+            let mut input = BytesMut::from(wire);
+            assert_eq!(r.read(&mut input, 1000).as_deref(), Some(want));
+            let rest: &[u8] = if wire.starts_with(b"zz") {
+                b"znext"
+            } else {
+                b"next"
+            };
+            assert_eq!(&input[..], rest, "{wire:?}");
+        }
+    }
+
+    /// "chunk-size = 1*HEXDIG" (RFC 9112 §7.1): a size line without a
+    /// digit, or one that starts with white space, a `;` or a CR, is
+    /// malformed, and the body ends there at once, without waiting for the
+    /// rest of the line.
+    #[test]
+    fn a_size_line_without_a_leading_digit_ends_the_body_at_once() {
+        for wire in [&b"\nhello"[..], b" 5", b";ext=1", b"\t5", b"\r"] {
+            assert_eq!(
+                body(CHUNKED, wire, 1000).as_deref(),
+                Some(&b""[..]),
+                "{wire:?}"
+            );
+        }
+        // After a digit, the same bytes start an extension (or end the line).
+        assert_eq!(body(CHUNKED, b"5 ;ext\r\nhel", 1000), None);
+        assert_eq!(
+            body(CHUNKED, b"5 ;ext\r\nhello\r\n0\r\n\r\n", 1000).as_deref(),
+            Some(&b"hello"[..])
+        );
+    }
+
     #[test]
     fn chunked_bodies_stop_at_the_limit() {
         let mut wire = b"10000\r\n".to_vec();

@@ -36,10 +36,10 @@ impl Request {
     }
 
     fn request_line(&self) -> (&str, &str) {
-        // httparse accepted the line: "METHOD SP target SP version CRLF".
+        // httparse accepted "METHOD SP target SP version CRLF": split at SP.
         let mut words = self
             .head
-            .split(|&b| b == b' ' || b == b'\r' || b == b'\n')
+            .split(|&b| b == b' ')
             .map(|w| core::str::from_utf8(w).unwrap_or(""));
         (words.next().unwrap_or(""), words.next().unwrap_or(""))
     }
@@ -644,5 +644,95 @@ mod tests {
         );
         assert_eq!(Reject::new(101).check(), Err(UsageError::InvalidStatus));
         assert_eq!(Reject::new(700).check(), Err(UsageError::InvalidStatus));
+    }
+
+    /// The status line of a refusal: "status-line = HTTP-version SP
+    /// status-code SP [ reason-phrase ]" (RFC 9112 §4), with the reason
+    /// phrases of RFC 9110 §15 (RFC 6585 §4, §5 for 429 and 431); any
+    /// other status gets a placeholder, since "A client SHOULD ignore the
+    /// reason-phrase content" (RFC 9112 §4).
+    #[test]
+    fn reject_status_lines_carry_the_rfc_9110_reason_phrases() {
+        let phrases = [
+            (200, "OK"),
+            (204, "No Content"),
+            (301, "Moved Permanently"),
+            (302, "Found"),
+            (400, "Bad Request"),
+            (401, "Unauthorized"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (405, "Method Not Allowed"),
+            (408, "Request Timeout"),
+            (414, "URI Too Long"),
+            (426, "Upgrade Required"),
+            (429, "Too Many Requests"),
+            (431, "Request Header Fields Too Large"),
+            (500, "Internal Server Error"),
+            (503, "Service Unavailable"),
+            (505, "HTTP Version Not Supported"),
+            (100, "Status"),
+            (418, "Status"),
+            (599, "Status"),
+        ];
+        for (status, phrase) in phrases {
+            assert_eq!(Reject::new(status).check(), Ok(()), "{status}");
+            let mut out = BytesMut::new();
+            write_reject(&Reject::new(status), &mut out);
+            let want = alloc::format!("HTTP/1.1 {status} {phrase}\r\n");
+            assert!(out.starts_with(want.as_bytes()), "{status}: {out:?}");
+        }
+        // Only 426 names the version and the protocol to upgrade to (RFC
+        // 6455 §4.2.2; RFC 9110 §15.5.22: "The server MUST send an Upgrade
+        // header field in a 426 response").
+        let mut out = BytesMut::new();
+        write_reject(&Reject::new(400), &mut out);
+        assert_eq!(
+            &out[..],
+            b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        );
+    }
+
+    /// "Content-Length = 1*DIGIT" (RFC 9110 §8.6), the body's length in
+    /// decimal, whatever its number of digits.
+    #[test]
+    fn reject_content_length_is_the_body_length_in_decimal() {
+        for len in [0, 1, 9, 10, 99, 100, 1234, 70_000] {
+            let body = alloc::vec![b'x'; len];
+            let mut out = BytesMut::new();
+            write_reject(&Reject::new(403).header("X-A", "b").body(body), &mut out);
+            let want = alloc::format!(
+                "HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: {len}\r\nX-A: b\r\n\r\n"
+            );
+            assert!(out.starts_with(want.as_bytes()), "{len}: {out:?}");
+            assert_eq!(out.len(), want.len() + len, "{len}");
+        }
+    }
+
+    /// The 101 response is written in the one allocation `write` reserves
+    /// for it, to the byte: nothing grows it afterwards, and nothing is
+    /// reserved that it does not use.
+    #[test]
+    fn accept_response_fills_exactly_what_it_reserves() {
+        let r = parse(GOOD).unwrap();
+        let cases = [
+            (Accept::new(), None),
+            (Accept::new().protocol("chat"), None),
+            (Accept::new(), Some("permessage-deflate")),
+            (Accept::new().header("X", ""), None),
+            (
+                Accept::new()
+                    .protocol("superchat")
+                    .header("X-Server", "demo")
+                    .header("Set-Cookie", "a=b; Path=/; HttpOnly; SameSite=Strict"),
+                Some("permessage-deflate; server_no_context_takeover"),
+            ),
+        ];
+        for (accept, ext) in cases {
+            let mut out = BytesMut::new();
+            accept.write(&r, ext, &mut out).unwrap();
+            assert!(out.ends_with(b"\r\n\r\n"));
+            assert_eq!(out.capacity(), out.len(), "{accept:?} {ext:?}");
+        }
     }
 }
