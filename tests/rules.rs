@@ -509,6 +509,39 @@ fn too_many_fragments_is_1008() {
     );
 }
 
+/// `max_fragments` is the most frames a message may have: a message of
+/// exactly that many is delivered whole, and one frame more is 1008
+/// ("a message that violates its policy", RFC 6455 §7.4.1).
+#[test]
+fn message_of_exactly_max_fragments_is_accepted() {
+    let mut cfg = Config::default();
+    cfg.max_fragments = 3;
+    let mut s = open_server(cfg.clone());
+    let input = [
+        cframe(false, 2, b"a"),
+        cframe(false, 0, b"b"),
+        cframe(true, 0, b"c"),
+    ]
+    .concat();
+    s.handle_input(&input);
+    let events: Vec<String> = std::iter::from_fn(|| s.poll_event())
+        .map(|e| describe(&e))
+        .collect();
+    assert_eq!(events, [describe_message(false, b"abc")]);
+    assert_eq!(s.state(), State::Open);
+    let over = [
+        cframe(false, 2, b"a"),
+        cframe(false, 0, b"b"),
+        cframe(false, 0, b"c"),
+        cframe(true, 0, b"d"),
+    ]
+    .concat();
+    assert_eq!(
+        server_fails(&over, 1008, cfg),
+        ProtocolError::TooManyFragments
+    );
+}
+
 // ---- close frames ----
 
 #[test]
