@@ -1367,6 +1367,11 @@ fn rejection_headers_and_head_are_reported_as_received() {
     );
 }
 
+/// The status line of a refusal: "status-line = HTTP-version SP
+/// status-code SP [ reason-phrase ]" (RFC 9112 §4), with the reason
+/// phrases of RFC 9110 §15 (RFC 6585 §4, §5 for 429 and 431); any other
+/// status gets a placeholder, since "A client SHOULD ignore the
+/// reason-phrase content" (RFC 9112 §4).
 #[test]
 fn refusals_carry_their_status_and_reason_phrase() {
     for (status, phrase) in [
@@ -1379,13 +1384,17 @@ fn refusals_carry_their_status_and_reason_phrase() {
         (403, "Forbidden"),
         (404, "Not Found"),
         (405, "Method Not Allowed"),
+        (408, "Request Timeout"),
+        (414, "URI Too Long"),
         (426, "Upgrade Required"),
         (429, "Too Many Requests"),
         (431, "Request Header Fields Too Large"),
         (500, "Internal Server Error"),
         (503, "Service Unavailable"),
         (505, "HTTP Version Not Supported"),
+        (100, "Status"),
         (418, "Status"),
+        (599, "Status"),
     ] {
         let mut s = server_with_request();
         s.reject(Reject::new(status)).unwrap();

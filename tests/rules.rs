@@ -167,6 +167,23 @@ fn version_8_gets_426() {
     assert_eq!(status(&req_with("Version: 13", "Version: 8")).0, 426);
 }
 
+/// Hands `head` to `s`, which must take it as a WebSocket upgrade; accepts
+/// it and returns the response, which must be a 101 (§4.2.2).
+fn accept_upgrade(s: &mut Connection, head: &[u8]) -> String {
+    s.handle_input(head);
+    let Some(Event::Request(req)) = s.poll_event() else {
+        panic!("the request is refused")
+    };
+    assert!(req.is_websocket());
+    s.accept(rfc6455::Accept::new()).unwrap();
+    let out = String::from_utf8(take_output(s)).unwrap();
+    assert!(
+        out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{out}"
+    );
+    out
+}
+
 /// The server reads §4.2.1's headers by name: "|Host|", "|Upgrade|",
 /// "|Connection|", "|Sec-WebSocket-Key|", "|Sec-WebSocket-Version|". Other
 /// headers, however long their names, are none of these: a browser's
@@ -180,17 +197,7 @@ fn other_headers_are_not_taken_for_the_handshake_headers() {
         X-Client-Version-Tag1: 13\r\n\r\n";
     let head = REQUEST.replace("\r\n\r\n", &format!("\r\n{others}"));
     let mut s = server();
-    s.handle_input(head.as_bytes());
-    let Some(Event::Request(req)) = s.poll_event() else {
-        panic!("the request is refused")
-    };
-    assert!(req.is_websocket());
-    s.accept(rfc6455::Accept::new()).unwrap();
-    let out = String::from_utf8(take_output(&mut s)).unwrap();
-    assert!(
-        out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
-        "{out}"
-    );
+    let out = accept_upgrade(&mut s, head.as_bytes());
     assert!(out.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
     // Nor do they make up for a missing one: "Referer: websocket" is no
     // |Upgrade| (400), "User-Agent: Upgrade" no |Connection| (400), a
@@ -222,17 +229,7 @@ fn other_headers_are_not_taken_for_the_handshake_headers() {
 fn plain_http_when_allowed_leaves_upgrades_alone() {
     let config = Config::default().allow_plain_http(true);
     let mut s = Connection::server(config.clone());
-    s.handle_input(REQUEST.as_bytes());
-    let Some(Event::Request(req)) = s.poll_event() else {
-        panic!("no request")
-    };
-    assert!(req.is_websocket());
-    s.accept(rfc6455::Accept::new()).unwrap();
-    let out = String::from_utf8(take_output(&mut s)).unwrap();
-    assert!(
-        out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
-        "{out}"
-    );
+    accept_upgrade(&mut s, REQUEST.as_bytes());
     assert!(matches!(s.poll_event(), Some(Event::Open(_))));
 
     let mut s = Connection::server(config);
