@@ -1785,6 +1785,39 @@ fn throughput(msg_size: usize, msgs: u64, bytes: u64) -> Throughput {
     }
 }
 
+/// `BENCH_AB=FILTER`: a development aid for a noisy machine, not the
+/// report. Every decode workload whose id contains FILTER runs its
+/// implementations in turn, round after round (`BENCH_AB_ROUNDS`, 40 by
+/// default), so that a slow spell of the machine hits them all alike, and
+/// prints the fastest and the median round of each (ns per message).
+fn run_interleaved(w: &Workloads, filter: &str) {
+    let rounds: usize = std::env::var("BENCH_AB_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    for d in w.decode.iter().filter(|d| d.id.contains(filter)) {
+        let corpus = &d.corpus;
+        let mut times = vec![Vec::with_capacity(rounds); d.impls.len()];
+        for _ in 0..rounds {
+            for (i, &(_, f)) in d.impls.iter().enumerate() {
+                let t = std::time::Instant::now();
+                black_box(f(black_box(corpus)));
+                times[i].push(t.elapsed().as_nanos() as f64 / corpus.expect.msgs as f64);
+            }
+        }
+        println!("{}", d.id);
+        for (i, &(name, _)) in d.impls.iter().enumerate() {
+            let t = &mut times[i];
+            t.sort_by(f64::total_cmp);
+            println!(
+                "  {name:<20} min {:>10.1}  median {:>10.1} ns/msg",
+                t[0],
+                t[t.len() / 2]
+            );
+        }
+    }
+}
+
 fn run_criterion(w: &Workloads) {
     let mut c = Criterion::default();
     if quick() {
@@ -1907,6 +1940,10 @@ fn main() {
     println!("generated and validated in {:.1?}", t0.elapsed());
     if allocs_pass() {
         run_allocs(&w);
+        return;
+    }
+    if let Ok(filter) = std::env::var("BENCH_AB") {
+        run_interleaved(&w, &filter);
         return;
     }
     write_meta(&w);

@@ -190,9 +190,16 @@
 //!   and the negotiation rules, `Compressor` and the bounded
 //!   `Decompressor`, on the zlib-rs backend; `no_std` too
 //!   (`--no-default-features --features deflate`).
+//! - `simd` (default, needs `std`): unmasking with AVX2 or AVX-512 when the
+//!   CPU has them, detected at run time. Its one module is the only
+//!   `unsafe` in the crate; without the feature the crate is
+//!   `forbid(unsafe_code)`.
 
 #![no_std]
-#![forbid(unsafe_code)]
+// The `simd` feature's one module calls CPU-specific kernels; everything
+// else stays free of `unsafe` (and with the feature off, all of it).
+#![cfg_attr(not(feature = "simd"), forbid(unsafe_code))]
+#![cfg_attr(feature = "simd", deny(unsafe_code))]
 #![warn(
     missing_docs,
     clippy::std_instead_of_core,
@@ -213,6 +220,8 @@ mod event;
 mod frame;
 mod handshake;
 mod mask;
+#[cfg(feature = "simd")]
+mod simd;
 mod time;
 mod utf8;
 

@@ -14,6 +14,14 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     if buf.len() < 32 {
         return apply_mask_words(buf, key);
     }
+    #[cfg(feature = "simd")]
+    let buf = if buf.len() >= crate::simd::MIN_LEN {
+        // Whole 64-byte blocks keep the key phase.
+        let done = crate::simd::xor(buf, key_word(key));
+        &mut buf[done..]
+    } else {
+        buf
+    };
     // 32 bytes at a time as four machine words: the fixed-size inner loop
     // compiles to whole-register XORs (SSE2 on x86-64 by default, wider
     // with `target-cpu`), with no `unsafe` and no alignment games, and
@@ -40,6 +48,14 @@ pub(crate) fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usiz
     let (dst, src) = (&mut dst[..n], &src[..n]);
     let key = rotate(key, offset);
     let word = key_word(key);
+    #[cfg(feature = "simd")]
+    let (dst, src) = if n >= crate::simd::MIN_LEN {
+        // Whole 64-byte blocks keep the key phase.
+        let done = crate::simd::copy_xor(dst, src, word);
+        (&mut dst[done..], &src[done..])
+    } else {
+        (dst, src)
+    };
     let mut d = dst.chunks_exact_mut(32);
     let mut s = src.chunks_exact(32);
     for (dc, sc) in (&mut d).zip(&mut s) {

@@ -573,7 +573,7 @@ fn reading_straight_into_the_connection_buffer() {
         while at < input.len() {
             let want = 1 + rng.below(5000);
             let buf = s.input_buffer(want);
-            let n = want.min(input.len() - at).min(1 + rng.below(want));
+            let n = buf.len().min(input.len() - at).min(1 + rng.below(want));
             buf[..n].copy_from_slice(&input[at..at + n]);
             at += n;
             s.commit_input(n);

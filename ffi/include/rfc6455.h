@@ -425,8 +425,11 @@ rfc6455_status rfc6455_free(rfc6455_conn *conn);
 rfc6455_status rfc6455_handle_input(rfc6455_conn *conn, const uint8_t *data, size_t len);
 
 // Lends the end of the connection's input buffer to read into directly:
-// at most `len` bytes (and at most 1 MiB), zeroed. Write the bytes read
-// there, then call `rfc6455_commit_input` with their number. Any other
+// at most `len` bytes (and at most 1 MiB), zeroed; fewer when a large
+// frame under way needs fewer and a whole read would not fit behind it
+// (the lend then ends where the frame does, so that it is not moved).
+// Write the bytes read there, then call `rfc6455_commit_input` with
+// their number. Any other
 // call on the handle ends the lend (nothing is handed in, and the memory
 // may move).
 //

@@ -65,12 +65,19 @@ static void pump(rfc6455_conn *from, rfc6455_conn *to, int copy) {
         size_t n;
         while (rfc6455_poll_transmit(from, &p, &n) == RFC6455_STATUS_OK) {
             /* Through the lend: read "into" the connection's buffer. */
-            uint8_t *dst;
-            size_t cap;
-            OK(rfc6455_input_buffer(to, n, &dst, &cap));
-            CHECK(cap == n);
-            memcpy(dst, p, n);
-            OK(rfc6455_commit_input(to, n));
+            /* The lent buffer may be shorter than asked (it ends where a
+             * large frame does): read again for the rest. */
+            while (n > 0) {
+                uint8_t *dst;
+                size_t cap;
+                OK(rfc6455_input_buffer(to, n, &dst, &cap));
+                CHECK(cap > 0 && cap <= n);
+                if (cap == 0) break;
+                memcpy(dst, p, cap);
+                OK(rfc6455_commit_input(to, cap));
+                p += cap;
+                n -= cap;
+            }
         }
     }
 }

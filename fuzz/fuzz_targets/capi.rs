@@ -205,18 +205,24 @@ fn deliver(from: &Side, to: &Side, max: usize, lend: bool) {
     ok(unsafe { rfc6455_transmit_copy(from.conn, buf.as_mut_ptr(), max, &mut n) });
     assert!(n <= max);
     if lend {
-        let mut p = null_mut();
-        let mut cap = 0;
-        // SAFETY: out-parameters are locals.
-        ok(unsafe { rfc6455_input_buffer(to.conn, n, &mut p, &mut cap) });
-        let k = cap.min(n);
-        // SAFETY: the lent buffer holds `cap` bytes until the commit.
-        unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), p, k) };
-        // SAFETY: a live handle.
-        assert_eq!(
-            ok(unsafe { rfc6455_commit_input(to.conn, k) }),
-            rfc6455_status::Ok
-        );
+        // The lent buffer may be shorter than asked (it ends where a large
+        // frame does): read again for the rest.
+        let mut at = 0;
+        while at < n {
+            let mut p = null_mut();
+            let mut cap = 0;
+            // SAFETY: out-parameters are locals.
+            ok(unsafe { rfc6455_input_buffer(to.conn, n - at, &mut p, &mut cap) });
+            assert!(cap > 0 && cap <= n - at);
+            // SAFETY: the lent buffer holds `cap` bytes until the commit.
+            unsafe { std::ptr::copy_nonoverlapping(buf[at..].as_ptr(), p, cap) };
+            // SAFETY: a live handle.
+            assert_eq!(
+                ok(unsafe { rfc6455_commit_input(to.conn, cap) }),
+                rfc6455_status::Ok
+            );
+            at += cap;
+        }
     } else {
         // SAFETY: `buf` holds at least `n` bytes.
         ok(unsafe { rfc6455_handle_input(to.conn, buf.as_ptr(), n) });

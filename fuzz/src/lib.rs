@@ -512,9 +512,17 @@ pub fn run_fed(
         match feed {
             Feed::Handle => conn.handle_input(p),
             Feed::Lend | Feed::LendEarly => {
-                let buf = conn.input_buffer(p.len() + i % 7);
-                buf[..p.len()].copy_from_slice(p);
-                conn.commit_input(p.len());
+                // The lent slice may be shorter than asked (it ends where
+                // a large frame does): read again for the rest.
+                let mut rest = &p[..];
+                while !rest.is_empty() {
+                    let buf = conn.input_buffer(rest.len() + i % 7);
+                    assert!(!buf.is_empty() && buf.len() <= rest.len() + i % 7);
+                    let n = buf.len().min(rest.len());
+                    buf[..n].copy_from_slice(&rest[..n]);
+                    conn.commit_input(n);
+                    rest = &rest[n..];
+                }
             }
         }
         if feed == Feed::LendEarly {

@@ -15,5 +15,13 @@ cargo build --no-default-features --target thumbv7m-none-eabi
 cargo clippy --no-default-features --target thumbv7m-none-eabi -- -D warnings
 cargo build --no-default-features --features deflate --target thumbv7m-none-eabi
 cargo clippy --no-default-features --features deflate --target thumbv7m-none-eabi -- -D warnings
+# Without the `simd` feature the crate is forbid(unsafe_code): the mask
+# tests on the portable loop alone.
+cargo test --lib --no-default-features --features std,deflate -- mask
+# The `simd` feature's kernels under Miri, with the CPU features enabled on
+# the command line so that the run-time dispatch reaches both of them.
+rustup toolchain install nightly --profile minimal --component miri
+cargo +nightly miri setup
+RUSTFLAGS="-C target-feature=+avx2,+avx512f" cargo +nightly miri test --lib -- simd::
 # The core without permessage-deflate, with std.
 cargo clippy --all-targets --no-default-features --features std -- -D warnings

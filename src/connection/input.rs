@@ -31,6 +31,11 @@ pub(super) struct InputBuffer {
 /// much, so that small reads do not each cost a reallocation.
 const MIN_GROWTH: usize = 4 * 1024;
 
+/// Data under way at least this long is not moved to make room for a
+/// whole read when a shorter read would complete its frame
+/// ([`InputBuffer::lend`]).
+const MOVE_FROM: usize = 4 * 1024;
+
 /// How many reads of the size asked for the buffer makes room for when it
 /// grows.
 const ROOM_READS: usize = 3;
@@ -171,10 +176,35 @@ impl InputBuffer {
     /// least `len`): the rest of a frame under way, so that its later reads
     /// land behind it without moving it again. `most` bounds the capacity
     /// when it grows (a read and a whole frame), unless the data held and
-    /// `len` need more.
-    pub(super) fn lend(&mut self, len: usize, want: usize, most: usize) -> &mut [u8] {
+    /// `len` need more. `missing` is how many bytes the frame under way
+    /// still needs (0: none, or its bytes do not stay).
+    ///
+    /// When no whole read would fit behind this one, the data under way
+    /// would have to move (or the buffer grow) by the next read. If the
+    /// data is a large frame under way that needs fewer than `len` bytes,
+    /// and they fit, only those are lent instead: the frame completes
+    /// where it lies, and once it is taken the next read lands at the front
+    /// of the empty buffer. A short read costs less than moving kilobytes,
+    /// and keeps reads landing on the same (cached) memory.
+    pub(super) fn lend(
+        &mut self,
+        len: usize,
+        want: usize,
+        missing: usize,
+        most: usize,
+    ) -> &mut [u8] {
         self.drop_lent();
+        let mut len = len;
         let mut end = self.filled + len;
+        if end.saturating_add(len) > self.buf.capacity()
+            && missing > 0
+            && missing < len
+            && self.len() >= MOVE_FROM
+            && self.filled + missing <= self.buf.capacity()
+        {
+            len = missing;
+            end = self.filled + len;
+        }
         if end > self.buf.len() && end > self.buf.capacity() {
             // No room behind the data. Moving it to the front of the
             // initialized space keeps that space; otherwise the buffer grows
@@ -253,13 +283,13 @@ mod tests {
     #[test]
     fn lent_space_is_reused_without_growing() {
         let mut b = InputBuffer::default();
-        b.lend(1000, 1000, usize::MAX)[..3].copy_from_slice(b"abc");
+        b.lend(1000, 1000, 0, usize::MAX)[..3].copy_from_slice(b"abc");
         assert!(b.commit(3));
         assert_eq!(b.data(), b"abc");
         let cap = b.capacity();
         let _ = b.split_to(3);
         for _ in 0..100 {
-            b.lend(100, 100, usize::MAX)[..2].copy_from_slice(b"xy");
+            b.lend(100, 100, 0, usize::MAX)[..2].copy_from_slice(b"xy");
             b.commit(2);
             assert_eq!(b.split_to(2).as_ref(), b"xy");
         }
@@ -269,11 +299,60 @@ mod tests {
     }
 
     #[test]
+    fn a_large_frame_completes_where_it_lies_when_a_read_would_not_fit() {
+        let mut b = InputBuffer::default();
+        // 40 KiB of a frame under way, in a buffer with room for less than
+        // two more 32 KiB reads behind it.
+        b.lend(64 << 10, 64 << 10, 0, usize::MAX);
+        b.commit(40 << 10);
+        b.advance(14); // its header
+        let room = b.capacity() - (40 << 10);
+        assert!((100..64 << 10).contains(&room), "room {room}");
+        let data_at = b.data().as_ptr();
+        // The frame misses 100 bytes: only they are lent, behind the data.
+        let lent = b.lend(32 << 10, 32 << 10, 100, usize::MAX);
+        assert_eq!(lent.len(), 100);
+        b.commit(100);
+        assert_eq!(b.data().as_ptr(), data_at, "the frame did not move");
+        // Taken whole: the next read lands at the front, at full size.
+        b.advance(b.len());
+        assert_eq!(b.lend(32 << 10, 32 << 10, 0, usize::MAX).len(), 32 << 10);
+    }
+
+    #[test]
+    fn short_lends_only_for_large_data_and_when_a_read_would_not_fit() {
+        // Room for two more reads: a whole read, although the frame needs
+        // fewer bytes.
+        let mut b = InputBuffer::default();
+        b.lend(64 << 10, 64 << 10, 0, usize::MAX);
+        b.commit(8 << 10);
+        assert_eq!(b.lend(4 << 10, 4 << 10, 100, usize::MAX).len(), 4 << 10);
+        // Little data under way (below MOVE_FROM): moving it is cheaper
+        // than a short read, so a whole read is lent.
+        let mut b = InputBuffer::default();
+        b.lend(MIN_GROWTH, MIN_GROWTH, 0, usize::MAX);
+        b.commit(MIN_GROWTH - 10);
+        b.advance(MIN_GROWTH - 110);
+        assert_eq!(b.len(), 100);
+        assert_eq!(
+            b.lend(MIN_GROWTH, MIN_GROWTH, 50, usize::MAX).len(),
+            MIN_GROWTH
+        );
+        // Missing nothing, or as much as a read: a whole read.
+        let mut b = InputBuffer::default();
+        b.lend(16 << 10, 16 << 10, 0, usize::MAX);
+        b.commit(16 << 10);
+        assert_eq!(b.lend(16 << 10, 16 << 10, 0, usize::MAX).len(), 16 << 10);
+        b.commit(0);
+        assert_eq!(b.lend(1000, 1000, 1000, usize::MAX).len(), 1000);
+    }
+
+    #[test]
     fn commit_without_lend_and_over_lend_are_harmless() {
         let mut b = InputBuffer::default();
         assert!(!b.commit(5));
         assert!(b.is_empty());
-        b.lend(4, 4, usize::MAX);
+        b.lend(4, 4, 0, usize::MAX);
         assert!(b.commit(99));
         assert_eq!(b.len(), 4);
         b.extend(b"zz", usize::MAX);
@@ -293,7 +372,7 @@ mod tests {
         assert_eq!(b.data(), &plain[..20]);
         let _ = b.split_to(20);
         // ...and into initialized space (one pass).
-        b.lend(64, 64, usize::MAX);
+        b.lend(64, 64, 0, usize::MAX);
         b.commit(0);
         let mut wire = plain;
         apply_mask_naive(&mut wire[20..25], key, 7);
@@ -306,7 +385,7 @@ mod tests {
         let mut b = InputBuffer::default();
         b.extend(b"hello world", usize::MAX);
         let held = b.split_to(5);
-        b.lend(1 << 16, 1 << 16, usize::MAX)[..3].copy_from_slice(b"!!!");
+        b.lend(1 << 16, 1 << 16, 0, usize::MAX)[..3].copy_from_slice(b"!!!");
         b.commit(3);
         assert_eq!(&held[..], b"hello");
         assert_eq!(b.data(), b" world!!!");

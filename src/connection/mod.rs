@@ -450,7 +450,11 @@ impl Connection {
     ///
     /// The slice is at most `len` bytes long, and never longer than
     /// [`MAX_LEND`] (1 MiB): a larger read gains nothing, and a huge `len`
-    /// must not exhaust memory or overflow. After the connection is closed,
+    /// must not exhaust memory or overflow. It is shorter when a large
+    /// frame under way needs fewer bytes than `len` and a whole read would
+    /// not fit behind it: the slice then ends where the frame does, so that
+    /// the frame completes where it lies instead of being moved to make
+    /// room (read again for what follows it). After the connection is closed,
     /// what is committed is ignored, as in `handle_input`.
     ///
     /// ```
@@ -470,7 +474,10 @@ impl Connection {
         let len = len.min(MAX_LEND);
         let want = self.frame_room(len);
         let most = self.input_bound(len);
-        self.inbuf.lend(len, want, most)
+        let missing = self
+            .frame_missing()
+            .map_or(0, |m| usize::try_from(m).unwrap_or(len));
+        self.inbuf.lend(len, want, missing, most)
     }
 
     /// The bound on the input buffer's growth for a read of `len` bytes.

@@ -361,17 +361,27 @@ impl Connection {
     /// never more than the frame has already delivered (or `len`), so that
     /// memory follows what arrived, not what the peer claims.
     pub(super) fn frame_room(&self, len: usize) -> usize {
-        match self.rx.frame {
-            // A compressed frame is inflated as it arrives: its bytes do
-            // not stay.
-            Some(h) if !h.opcode.is_control() && !self.config.streaming && !self.rx.compressed => {
+        match self.frame_missing() {
+            Some(missing) => {
                 let buffered = self.inbuf.len() as u64;
-                let missing = self.rx.remaining.saturating_sub(buffered);
                 let arrived = self.rx.taken + buffered.min(self.rx.remaining);
                 let room = missing.min(arrived.max(len as u64));
                 usize::try_from(room).unwrap_or(len).max(len)
             }
-            _ => len,
+            None => len,
+        }
+    }
+
+    /// How many bytes the data frame under way still misses, if its bytes
+    /// stay in the input buffer until it is complete. A compressed frame is
+    /// inflated as it arrives, and a streamed one is handed out: their
+    /// bytes do not stay.
+    pub(super) fn frame_missing(&self) -> Option<u64> {
+        match self.rx.frame {
+            Some(h) if !h.opcode.is_control() && !self.config.streaming && !self.rx.compressed => {
+                Some(self.rx.remaining.saturating_sub(self.inbuf.len() as u64))
+            }
+            _ => None,
         }
     }
 

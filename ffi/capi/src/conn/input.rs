@@ -23,8 +23,11 @@ pub unsafe extern "C" fn rfc6455_handle_input(
 }
 
 /// Lends the end of the connection's input buffer to read into directly:
-/// at most `len` bytes (and at most 1 MiB), zeroed. Write the bytes read
-/// there, then call `rfc6455_commit_input` with their number. Any other
+/// at most `len` bytes (and at most 1 MiB), zeroed; fewer when a large
+/// frame under way needs fewer and a whole read would not fit behind it
+/// (the lend then ends where the frame does, so that it is not moved).
+/// Write the bytes read there, then call `rfc6455_commit_input` with
+/// their number. Any other
 /// call on the handle ends the lend (nothing is handed in, and the memory
 /// may move).
 ///
