@@ -1164,16 +1164,8 @@ fn client_response_in_pieces(head: &str, cuts: &[usize]) -> Vec<String> {
 /// Feeds `input` through `input_buffer` / `commit_input`, lending `extra`
 /// bytes more than each read fills.
 fn commit_in_reads(conn: &mut Connection, input: &[u8], read: usize, extra: usize) {
-    for mut piece in input.chunks(read) {
-        // The lent slice may be shorter than asked (it ends where a large
-        // frame does): read again for the rest.
-        while !piece.is_empty() {
-            let buf = conn.input_buffer(piece.len() + extra);
-            let n = buf.len().min(piece.len());
-            buf[..n].copy_from_slice(&piece[..n]);
-            conn.commit_input(n);
-            piece = &piece[n..];
-        }
+    for piece in input.chunks(read) {
+        read_into(conn, piece, piece.len() + extra);
     }
 }
 

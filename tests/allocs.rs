@@ -86,16 +86,7 @@ fn steady_allocs_with(
     let mut sum = 0u64;
     for chunk in input.chunks(read) {
         if lend {
-            // The lent slice may be shorter than asked (it ends where a
-            // large frame does): read again for the rest.
-            let mut rest = chunk;
-            while !rest.is_empty() {
-                let buf = conn.input_buffer(read);
-                let n = buf.len().min(rest.len());
-                buf[..n].copy_from_slice(&rest[..n]);
-                conn.commit_input(n);
-                rest = &rest[n..];
-            }
+            common::read_into(&mut conn, chunk, read);
         } else {
             conn.handle_input(chunk);
         }

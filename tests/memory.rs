@@ -73,18 +73,7 @@ fn feed(m: &mut Meter, conn: &mut Connection, job: &Job) {
     for piece in job.input.chunks(job.read) {
         if job.lend {
             // Read straight into the connection's buffer.
-            // The lent slice may be shorter than asked (it ends where a
-            // large frame does): read again for the rest.
-            m.call(|| {
-                let mut rest = piece;
-                while !rest.is_empty() {
-                    let buf = conn.input_buffer(job.read);
-                    let n = buf.len().min(rest.len());
-                    buf[..n].copy_from_slice(&rest[..n]);
-                    conn.commit_input(n);
-                    rest = &rest[n..];
-                }
-            });
+            m.call(|| read_into(conn, piece, job.read));
         } else {
             m.call(|| conn.handle_input(piece));
         }
@@ -792,16 +781,7 @@ fn a_1_gib_message_streams_within_twice_the_read_size() {
             &block[..READ.min((SIZE + 14 - fed) as usize)]
         };
         first = false;
-        m.call(|| {
-            let mut rest = piece;
-            while !rest.is_empty() {
-                let buf = c.input_buffer(READ);
-                let n = buf.len().min(rest.len());
-                buf[..n].copy_from_slice(&rest[..n]);
-                c.commit_input(n);
-                rest = &rest[n..];
-            }
-        });
+        m.call(|| read_into(&mut c, piece, READ));
         fed += piece.len() as u64;
         m.call(|| {
             while let Some(e) = c.poll_event() {

@@ -52,7 +52,7 @@
 //! `4 × 2^bits + 128 KiB + 7 × 2^(mem_level + 6)` plus its state (the
 //! hash table is always 64 Ki entries); a decompressor always holds a
 //! 32 KiB window plus about 7 KiB of tables, whatever the agreed window.
-//! `tests/deflate.rs` measures both. With no context takeover, `release`
+//! `tests/deflate_memory.rs` measures both. With no context takeover, `release`
 //! frees either between messages.
 //!
 //! Blocks with BFINAL set: "An endpoint MAY use both DEFLATE blocks with

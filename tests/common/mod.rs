@@ -9,6 +9,21 @@ pub use meter::Meter;
 
 use rfc6455::{Accept, ClientRequest, Config, Connection, Event, FrameHeader, Opcode, apply_mask};
 
+/// Hands `bytes` in through `input_buffer` / `commit_input`, asking for
+/// `read` bytes each time, as a socket read would. The lent slice may be
+/// shorter than asked (it ends where a large frame does): read again for
+/// the rest.
+pub fn read_into(conn: &mut Connection, mut bytes: &[u8], read: usize) {
+    while !bytes.is_empty() {
+        let buf = conn.input_buffer(read);
+        assert!(!buf.is_empty(), "an empty lend for a read of {read}");
+        let n = buf.len().min(bytes.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        conn.commit_input(n);
+        bytes = &bytes[n..];
+    }
+}
+
 /// A small deterministic generator (xorshift64*), for entropy and chunking.
 #[derive(Clone)]
 pub struct Rng(pub u64);
