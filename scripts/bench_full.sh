@@ -32,6 +32,11 @@ assemble() {
   echo
   echo "## LTO = fat, codegen-units = 1"
   sed '1d' target/BENCHMARKS.lto.md | sed "$nopy" | sed 's/^## /### /' | grep -v 'ratios.svg'
+  if [ -f benches/echo_results.md ]; then
+    # scripts/echo_load.py's figures, recorded by hand after a run.
+    echo
+    cat benches/echo_results.md
+  fi
   if [ -f python/bench/RESULTS.md ]; then
     echo
     cat python/bench/RESULTS.md

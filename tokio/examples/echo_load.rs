@@ -47,6 +47,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut config = Config::default();
             config.max_message_size = 1 << 24;
             config.max_frame_size = 1 << 24;
+            // No compression offer: the peer servers cannot negotiate it, so
+            // every server does the same work (our server would accept an
+            // offer, and compress and inflate every message).
+            config.deflate = rfc6455::DeflateConfig::disabled();
             let (mut ws, _) = connect(sock, ClientRequest::from_url(&url)?, config).await?;
             let mut echoed = 0u64;
             while Instant::now() < deadline {
