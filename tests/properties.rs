@@ -12,7 +12,7 @@ use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use rfc6455::{
-    CloseCode, Config, Connection, Event, FrameHeader, MessageKind, Opcode, PeerError,
+    CloseCode, Config, Connection, Event, EventRef, FrameHeader, MessageKind, Opcode, PeerError,
     ProtocolError, State, Status, UsageError, Utf8Validator,
 };
 
@@ -331,6 +331,112 @@ proptest! {
         if closes == 1 {
             prop_assert!(whole.0.last().unwrap().starts_with("close"));
         }
+    }
+
+    /// Large masked frames, whose payloads are unmasked as they are copied
+    /// in (also when their header arrives in the same copy), decode to what
+    /// was sent under any chunking, with any keys, between small frames,
+    /// fragments, text and pings, whether events are taken after every
+    /// copy or only now and then, lent or owned.
+    #[test]
+    fn large_frames_decode_under_any_chunking(
+        messages in prop::collection::vec(
+            (0u8..4, prop_oneof![0usize..200, 1000usize..5000], any::<[u8; 4]>(), any::<u8>()),
+            1..8,
+        ),
+        fractions in prop::collection::vec(any::<u16>(), 0..16),
+        take_every in 1usize..4,
+        lend in any::<bool>(),
+        streaming in any::<bool>(),
+    ) {
+        let mut input = Vec::new();
+        let mut expect = Vec::new();
+        for (i, (kind, len, key, seed)) in messages.iter().enumerate() {
+            let payload: Vec<u8> = (0..*len).map(|j| (j as u8).wrapping_mul(31) ^ seed).collect();
+            let key = Some(*key);
+            match kind {
+                // One binary frame.
+                0 => {
+                    input.extend(frame_with(true, 0, 2, &payload, key));
+                    expect.push(format!("binary {payload:?}"));
+                }
+                // A binary message in two fragments, a ping between them.
+                1 => {
+                    let (a, b) = payload.split_at(len / 3);
+                    input.extend(frame_with(false, 0, 2, a, key));
+                    input.extend(frame_with(true, 0, 9, &[i as u8], key));
+                    input.extend(frame_with(true, 0, 0, b, key));
+                    expect.push(format!("ping {:?}", [i as u8]));
+                    expect.push(format!("binary {payload:?}"));
+                }
+                // Text (ASCII).
+                2 => {
+                    let text: Vec<u8> = payload.iter().map(|b| b'a' + b % 26).collect();
+                    input.extend(frame_with(true, 0, 1, &text, key));
+                    expect.push(format!("text {text:?}"));
+                }
+                // A binary message in three fragments.
+                _ => {
+                    let (a, rest) = payload.split_at(len / 3);
+                    let (b, c) = rest.split_at(rest.len() / 2);
+                    input.extend(frame_with(false, 0, 2, a, key));
+                    input.extend(frame_with(false, 0, 0, b, key));
+                    input.extend(frame_with(true, 0, 0, c, key));
+                    expect.push(format!("binary {payload:?}"));
+                }
+            }
+        }
+        let mut cfg = Config::default();
+        cfg.streaming = streaming;
+        let mut conn = Connection::open_server(cfg);
+        let mut got = Vec::new();
+        // Streamed pieces are joined into their messages.
+        let mut piece = Vec::new();
+        let mut take = |conn: &mut Connection, got: &mut Vec<String>| loop {
+            let (kind, data, last) = if lend {
+                match conn.poll_event_ref() {
+                    None => return,
+                    Some(EventRef::Binary(b)) => ("binary", b.to_vec(), true),
+                    Some(EventRef::Text(t)) => ("text", t.as_bytes().to_vec(), true),
+                    Some(EventRef::Fragment { kind, data, last, .. }) => {
+                        (if kind == MessageKind::Text { "text" } else { "binary" }, data.to_vec(), last)
+                    }
+                    Some(EventRef::Other(Event::Ping(p))) => ("ping", p.to_vec(), true),
+                    Some(e) => panic!("unexpected {e:?}"),
+                }
+            } else {
+                match conn.poll_event() {
+                    None => return,
+                    Some(Event::Binary(b)) => ("binary", b.to_vec(), true),
+                    Some(Event::Text(t)) => ("text", t.as_bytes().to_vec(), true),
+                    Some(Event::Fragment(f)) => {
+                        (if f.kind == MessageKind::Text { "text" } else { "binary" }, f.data.to_vec(), f.last)
+                    }
+                    Some(Event::Ping(p)) => ("ping", p.to_vec(), true),
+                    Some(e) => panic!("unexpected {e:?}"),
+                }
+            };
+            if kind == "ping" {
+                got.push(format!("ping {data:?}"));
+                continue;
+            }
+            piece.extend_from_slice(&data);
+            if last {
+                got.push(format!("{kind} {piece:?}"));
+                piece.clear();
+            }
+        };
+        let cuts = cuts_from(&fractions, input.len());
+        let mut from = 0;
+        for (n, c) in cuts.iter().copied().chain(std::iter::once(input.len())).enumerate() {
+            conn.handle_input(&input[from..c]);
+            from = c;
+            if n % take_every == 0 {
+                take(&mut conn, &mut got);
+            }
+        }
+        take(&mut conn, &mut got);
+        prop_assert_eq!(got, expect);
     }
 
     /// `poll_event_ref` lends what `poll_event` moves out: the same events,

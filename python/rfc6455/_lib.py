@@ -177,16 +177,19 @@ raw = ctypes.CDLL(lib._name)
 for _name in ("rfc6455_handle_input", "rfc6455_poll_event", "rfc6455_poll_transmit"):
     getattr(raw, _name).restype = c_int
 
-# Lent buffers as memoryviews, with no copy: a slice of one array type that
-# spans the address space (an array type per length would fill ctypes'
-# array-type cache with every length ever seen).
+# Lent buffers as memoryviews, with no copy: slices of one view of an array
+# type that spans the address space from 0 (made once: a view per call, or an
+# array type per length, would cost more than the call itself). Nothing is
+# read through the span itself, only through the slices the library lends.
 PyBUF_READ, PyBUF_WRITE = 0x100, 0x200
 _SPAN = ctypes.c_uint8 * (sys.maxsize // 2)
+_ALL = memoryview(_SPAN.from_address(0)).cast("B")
+_ALL_READ = _ALL.toreadonly()
 
 
 def view(ptr: int, n: int, flags: int) -> memoryview:
-    mv = memoryview(_SPAN.from_address(ptr)).cast("B")[:n]
-    return mv.toreadonly() if flags == PyBUF_READ else mv
+    ptr = ptr or 0  # a NULL pointer (None) comes with n == 0
+    return (_ALL_READ if flags == PyBUF_READ else _ALL)[ptr : ptr + n]
 
 
 if lib.rfc6455_abi_version() != ABI_VERSION:

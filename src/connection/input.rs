@@ -40,6 +40,26 @@ const MOVE_FROM: usize = 4 * 1024;
 /// grows.
 const ROOM_READS: usize = 3;
 
+/// Payload bytes of a copy that are unmasked as they are copied
+/// ([`InputBuffer::extend_masked`]): `len` bytes from offset `at` of the
+/// data, payload octets from number `phase` on, masked with `key`.
+#[derive(Copy, Clone, Debug, Default)]
+pub(super) struct Masked {
+    pub(super) at: usize,
+    pub(super) len: usize,
+    pub(super) key: [u8; 4],
+    pub(super) phase: usize,
+}
+
+impl Masked {
+    /// The range of a copy of `n` bytes that this covers, starting no
+    /// earlier than `pos` (ranges are in order and disjoint).
+    fn span(&self, n: usize, pos: usize) -> (usize, usize) {
+        let at = self.at.clamp(pos, n);
+        (at, at.saturating_add(self.len).min(n))
+    }
+}
+
 impl InputBuffer {
     /// The bytes handed in and not yet consumed.
     #[inline]
@@ -113,47 +133,60 @@ impl InputBuffer {
     /// Appends a copy of `data`; `most` bounds the buffer's growth (a read
     /// and a whole frame), unless the bytes held need more.
     pub(super) fn extend(&mut self, data: &[u8], most: usize) {
-        self.extend_masked(data, 0, [0; 4], 0, most);
+        self.extend_masked(data, &[], most);
     }
 
-    /// Appends a copy of `data` whose first `masked` bytes are payload
-    /// octets from number `phase` on, masked with `key`: they are unmasked
-    /// as they are copied, in the same pass. `most` bounds the buffer's
-    /// growth, as in [`extend`](Self::extend).
-    pub(super) fn extend_masked(
-        &mut self,
-        data: &[u8],
-        masked: usize,
-        key: [u8; 4],
-        phase: usize,
-        most: usize,
-    ) {
+    /// Appends a copy of `data` in which the payload ranges `masked` (in
+    /// order, disjoint) are unmasked as they are copied, in the same pass.
+    /// `most` bounds the buffer's growth, as in [`extend`](Self::extend).
+    pub(super) fn extend_masked(&mut self, data: &[u8], masked: &[Masked], most: usize) {
         self.drop_lent();
-        if self.filled + data.len() > self.buf.len() {
-            self.compact(data.len());
+        if self.filled + data.len() > self.buf.capacity() {
+            // No room behind the data. Short data moves to the front. Long
+            // data (a large frame under way, straddled by every read of a
+            // stream of them) would move on every read that way: it moves
+            // instead to a buffer with room for a few reads behind it, and
+            // then once every few reads.
+            // (Within `most`, which the room for one read may exceed.)
+            let room = if self.len() < MOVE_FROM {
+                data.len()
+            } else {
+                let few = data.len().saturating_mul(ROOM_READS);
+                few.min(most.saturating_sub(self.len())).max(data.len())
+            };
+            self.compact(room);
             if self.filled + data.len() > self.buf.capacity() {
-                // No room behind the data: it moves to the front of a
-                // grown allocation (the consumed front is let go), which
-                // grows by doubling but not past `most` (`grow.rs`).
+                // It moves to the front of a grown allocation (the consumed
+                // front is let go), which grows by doubling but not past
+                // `most` (`grow.rs`).
                 self.drop_front();
                 self.buf.truncate(self.filled);
-                reserve_within(&mut self.buf, data.len(), most);
+                reserve_within(&mut self.buf, room, most);
             }
         }
-        let masked = masked.min(data.len());
         let start = self.filled;
         let end = start + data.len();
         if end <= self.buf.len() {
             let dst = &mut self.buf[start..end];
-            let (dm, dp) = dst.split_at_mut(masked);
-            copy_masked(dm, &data[..masked], key, phase);
-            dp.copy_from_slice(&data[masked..]);
+            let mut pos = 0;
+            for m in masked {
+                let (at, to) = m.span(data.len(), pos);
+                dst[pos..at].copy_from_slice(&data[pos..at]);
+                copy_masked(&mut dst[at..to], &data[at..to], m.key, m.phase);
+                pos = to;
+            }
+            dst[pos..].copy_from_slice(&data[pos..]);
         } else {
             // Copying into capacity needs no zeroing (and this crate has no
             // `unsafe` to write into it otherwise): copy, then unmask.
             self.buf.truncate(start);
             self.buf.extend_from_slice(data);
-            apply_mask(&mut self.buf[start..start + masked], key, phase);
+            let mut pos = 0;
+            for m in masked {
+                let (at, to) = m.span(data.len(), pos);
+                apply_mask(&mut self.buf[start + at..start + to], m.key, m.phase);
+                pos = to;
+            }
         }
         self.filled = end;
     }
@@ -280,6 +313,15 @@ impl InputBuffer {
 mod tests {
     use super::*;
 
+    fn masked(at: usize, len: usize, key: [u8; 4], phase: usize) -> Masked {
+        Masked {
+            at,
+            len,
+            key,
+            phase,
+        }
+    }
+
     #[test]
     fn lent_space_is_reused_without_growing() {
         let mut b = InputBuffer::default();
@@ -368,7 +410,7 @@ mod tests {
         apply_mask_naive(&mut wire[..13], key, 2);
         let mut b = InputBuffer::default();
         // Into new capacity (copy, then unmask)...
-        b.extend_masked(&wire[..20], 13, key, 2, usize::MAX);
+        b.extend_masked(&wire[..20], &[masked(0, 13, key, 2)], usize::MAX);
         assert_eq!(b.data(), &plain[..20]);
         let _ = b.split_to(20);
         // ...and into initialized space (one pass).
@@ -376,8 +418,56 @@ mod tests {
         b.commit(0);
         let mut wire = plain;
         apply_mask_naive(&mut wire[20..25], key, 7);
-        b.extend_masked(&wire[20..], 5, key, 7, usize::MAX);
+        b.extend_masked(&wire[20..], &[masked(0, 5, key, 7)], usize::MAX);
         assert_eq!(b.data(), &plain[20..]);
+    }
+
+    #[test]
+    fn extend_masked_unmasks_each_range_and_nothing_else() {
+        use crate::mask::apply_mask_naive;
+        let plain: alloc::vec::Vec<u8> = (0..600u32).map(|i| (i * 7 + 3) as u8).collect();
+        let (k1, k2) = ([9, 8, 7, 6], [0x10, 0x20, 0x30, 0x40]);
+        // Two payload ranges (phases 5 and 0) among plain bytes, the second
+        // running past the end of the copy.
+        let mut wire = plain.clone();
+        apply_mask_naive(&mut wire[3..203], k1, 5);
+        apply_mask_naive(&mut wire[210..], k2, 0);
+        let ranges = [masked(3, 200, k1, 5), masked(210, 1000, k2, 0)];
+        for initialized in [false, true] {
+            let mut b = InputBuffer::default();
+            if initialized {
+                // Space lent before is initialized: the one-pass copy.
+                b.lend(4096, 4096, 0, usize::MAX);
+                b.commit(0);
+            }
+            b.extend_masked(&wire, &ranges, usize::MAX);
+            assert_eq!(b.data(), &plain[..], "initialized space: {initialized}");
+        }
+    }
+
+    #[test]
+    fn a_stream_of_large_frames_moves_once_every_few_copies() {
+        // Copies of R bytes from a stream of frames of R + 14 bytes: each
+        // holds the end of one frame and most of the next, which stays
+        // behind when the first is taken.
+        const R: usize = 64 * 1024;
+        const FRAME: usize = R + 14;
+        let mut b = InputBuffer::default();
+        let read = alloc::vec![7u8; R];
+        let (mut moves, copies) = (0, 48);
+        for _ in 0..copies {
+            let (held, at) = (b.len(), b.data().as_ptr());
+            b.extend(&read, 16 << 20);
+            if held > 0 && b.data().as_ptr() != at {
+                moves += 1;
+            }
+            while b.len() >= FRAME {
+                b.advance(FRAME);
+            }
+        }
+        // Moved on every copy, the frame under way would cost a second copy.
+        assert!(moves <= copies / ROOM_READS + 1, "{moves} moves");
+        assert!(b.capacity() <= (ROOM_READS + 2) * R, "{}", b.capacity());
     }
 
     #[test]

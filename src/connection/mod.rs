@@ -432,13 +432,13 @@ impl Connection {
             self.timers_on_bytes();
         }
         let most = self.input_bound(data.len());
-        match self.unmask_on_copy(data.len()) {
-            Some((n, key, phase)) => {
-                self.inbuf.extend_masked(data, n, key, phase, most);
-                self.unmasked_on_copy(n);
-            }
-            None => self.inbuf.extend(data, most),
+        let plan = self.unmask_on_copy(data);
+        match plan {
+            [None, None] => self.inbuf.extend(data, most),
+            [Some(a), Some(b)] => self.inbuf.extend_masked(data, &[a, b], most),
+            [Some(a), None] | [None, Some(a)] => self.inbuf.extend_masked(data, &[a], most),
         }
+        self.unmasked_on_copy(&plan);
         self.process();
     }
 

@@ -5,6 +5,7 @@ use alloc::string::String;
 use bytes::BytesMut;
 
 use super::grow::reserve_within;
+use super::input::Masked;
 use super::{Connection, Phase, Role};
 use crate::close::{CloseCode, parse_close_payload};
 use crate::config::Config;
@@ -18,6 +19,11 @@ use crate::utf8::Utf8Validator;
 /// so that each block is validated while it is still in the L1 cache.
 const FUSE_BLOCK: usize = 16 * 1024;
 
+/// Frames at least this long are unmasked as they are copied in even when
+/// their header arrives in the same copy ([`Connection::unmask_on_copy`]);
+/// shorter ones are unmasked in place, in cache, when they are read.
+const AHEAD_FROM: u64 = 1024;
+
 /// Where the receive path is within the current frame and message.
 #[derive(Default)]
 pub(super) struct RecvState {
@@ -29,6 +35,10 @@ pub(super) struct RecvState {
     taken: u64,
     /// Bytes at the front of the input buffer already unmasked and checked.
     done: usize,
+    /// Payload bytes of the next frame unmasked as they were copied in,
+    /// before its header was read ([`Connection::unmask_on_copy`]); a u32
+    /// (the look-ahead stops there), which keeps the struct the same size.
+    ahead: u32,
     /// The type of the data message under way, if any.
     message: Option<MessageKind>,
     message_len: u64,
@@ -323,37 +333,108 @@ impl Connection {
         }
     }
 
-    /// Input handed in by copy that continues the payload of the data frame
-    /// under way is unmasked as it is copied, in one pass over the bytes,
-    /// when the frame is masked, binary (text is validated block by block
-    /// as it is unmasked, in `read_data`) and not compressed, nothing is
-    /// ready or lent, and every byte of it buffered so far is unmasked.
-    /// Returns how many of the next `len` bytes belong to the frame, its
-    /// key, and the payload octet number of the first.
-    pub(super) fn unmask_on_copy(&self, len: usize) -> Option<(usize, [u8; 4], usize)> {
-        let h = self.rx.frame?;
-        let key = h.mask?;
-        if h.opcode.is_control()
+    /// What of input handed in by copy is unmasked as it is copied, in one
+    /// pass over the bytes: the rest of the data frame under way, if every
+    /// byte of it buffered so far is unmasked; and, if `data` holds the
+    /// whole header of the frame after it, as much of that frame's payload
+    /// as `data` holds. Each only for a masked binary frame that is not
+    /// compressed (text is validated block by block as it is unmasked, in
+    /// `read_data`), and only when nothing is ready or lent. A stream of
+    /// large frames read in pieces that straddle them is then unmasked
+    /// entirely on copy, never in a second pass.
+    pub(super) fn unmask_on_copy(&self, data: &[u8]) -> [Option<Masked>; 2] {
+        if !matches!(self.phase, Phase::Open)
             || self.rx.compressed
-            || self.rx.message != Some(MessageKind::Binary)
             || self.rx.ready.is_some()
             || self.rx.lent.is_some()
         {
-            return None;
+            return [None, None];
         }
-        let buffered = self.inbuf.len();
-        if self.rx.done != buffered {
-            return None;
-        }
-        let missing = self.rx.remaining.checked_sub(buffered as u64)?;
-        let n = usize::try_from(missing).unwrap_or(usize::MAX).min(len);
-        (n > 0).then(|| (n, key, (self.rx.taken as usize).wrapping_add(buffered)))
+        let (current, at, message) = match self.rx.frame {
+            // Between frames with nothing buffered: `data` starts with a header.
+            None if self.inbuf.is_empty() => (None, 0, self.rx.message),
+            None => return [None, None],
+            Some(h) => {
+                let Some(key) = h.mask else {
+                    return [None, None];
+                };
+                let buffered = self.inbuf.len();
+                if h.opcode.is_control()
+                    || self.rx.message != Some(MessageKind::Binary)
+                    || self.rx.done != buffered
+                {
+                    return [None, None];
+                }
+                let Some(missing) = self.rx.remaining.checked_sub(buffered as u64) else {
+                    return [None, None];
+                };
+                let n = usize::try_from(missing)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                let current = Masked {
+                    at: 0,
+                    len: n,
+                    key,
+                    phase: (self.rx.taken as usize).wrapping_add(buffered),
+                };
+                if n == 0 {
+                    return [None, None];
+                }
+                if (n as u64) < missing {
+                    return [Some(current), None];
+                }
+                let after = if h.fin {
+                    None
+                } else {
+                    Some(MessageKind::Binary)
+                };
+                (Some(current), n, after)
+            }
+        };
+        [current, self.masked_ahead(&data[at..], at, message)]
     }
 
-    /// The first `n` bytes buffered behind the unmasked ones were unmasked
-    /// as they were copied in ([`Self::unmask_on_copy`]).
-    pub(super) fn unmasked_on_copy(&mut self, n: usize) {
-        self.rx.done += n;
+    /// The payload that `data` holds of the frame whose header starts it,
+    /// when the frame is large, masked, binary (a new message, or the next
+    /// fragment of the binary `message` under way) and not compressed.
+    fn masked_ahead(&self, data: &[u8], at: usize, message: Option<MessageKind>) -> Option<Masked> {
+        let Ok(Status::Complete(h, header)) = FrameHeader::parse(data) else {
+            return None;
+        };
+        let key = h.mask?;
+        let binary = matches!(
+            (message, h.opcode),
+            (None, Opcode::BINARY) | (Some(MessageKind::Binary), Opcode::CONTINUATION)
+        );
+        if !binary
+            || h.rsv != 0
+            || h.payload_len < AHEAD_FROM
+            || h.payload_len > self.config.max_frame_size as u64
+        {
+            return None;
+        }
+        let len = usize::try_from(h.payload_len.min(u64::from(u32::MAX)))
+            .unwrap_or(usize::MAX)
+            .min(data.len() - header);
+        Some(Masked {
+            at: at + header,
+            len,
+            key,
+            phase: 0,
+        })
+    }
+
+    /// After a copy planned by [`Self::unmask_on_copy`]: its bytes of the
+    /// frame under way are unmasked, and so are the first bytes of the next
+    /// frame's payload, which its header will find.
+    pub(super) fn unmasked_on_copy(&mut self, plan: &[Option<Masked>; 2]) {
+        if let Some(current) = plan[0] {
+            self.rx.done += current.len;
+        }
+        if let Some(next) = plan[1] {
+            // At most u32::MAX (`masked_ahead`).
+            self.rx.ahead = u32::try_from(next.len).unwrap_or(u32::MAX);
+        }
     }
 
     /// How much room a read should find behind the buffered bytes: the rest
@@ -395,6 +476,11 @@ impl Connection {
                 #[cfg(not(feature = "deflate"))]
                 let deflate = false;
                 self.rx.begin(h, self.role, &self.config, deflate)?;
+                // The header planned for by `unmask_on_copy`, if any.
+                let ahead = core::mem::take(&mut self.rx.ahead);
+                if !h.opcode.is_control() {
+                    self.rx.done = ahead as usize;
+                }
                 if !h.opcode.is_control() && h.opcode != Opcode::CONTINUATION {
                     self.timers_on_message_start();
                 }
