@@ -416,3 +416,62 @@ fn fallback_fill(buf: &mut [u8]) {
         chunk.copy_from_slice(&bytes[..chunk.len()]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn low_memory_sets_every_limit_it_documents() {
+        let c = Config::low_memory();
+        assert_eq!(c.max_message_size, 64 << 10);
+        assert_eq!(c.max_frame_size, 64 << 10);
+        assert_eq!(c.max_fragments, 64);
+        assert_eq!(c.max_handshake_bytes, 4 << 10);
+        assert_eq!(c.max_headers, 32);
+        assert_eq!(c.max_header_line, 2 << 10);
+        assert_eq!(c.max_pending_output, 256 << 10);
+        #[cfg(feature = "deflate")]
+        assert_eq!(c.deflate, DeflateConfig::low_memory());
+        // Everything else is the default.
+        let d = Config::default();
+        assert_eq!((c.auto_pong, c.streaming), (d.auto_pong, d.streaming));
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_server_never_masks_so_its_entropy_is_zeros() {
+        let mut buf = [0xa5u8; 16];
+        NoEntropy.fill(&mut buf);
+        assert_eq!(buf, [0; 16]);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn os_entropy_varies_across_its_pool_refills() {
+        let mut e = OsEntropy::default();
+        // 600 bytes: three refills of the 256-byte pool, across a boundary.
+        let mut a = [0u8; 600];
+        e.fill(&mut a[..1]);
+        e.fill(&mut a[1..]);
+        let mut b = [0u8; 600];
+        e.fill(&mut b);
+        assert_ne!(a, b);
+        // No 16-byte run is all zeros (what an unfilled pool would give).
+        for buf in [&a, &b] {
+            assert!(buf.chunks(16).all(|c| c.iter().any(|&x| x != 0)));
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn the_fallback_fills_with_unpredictable_bytes() {
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        fallback_fill(&mut a);
+        fallback_fill(&mut b);
+        assert_ne!(a, [0; 64]);
+        assert_ne!(a, b, "each call is seeded anew");
+        // The 8-byte words differ from each other too.
+        assert!(a.chunks(8).zip(a.chunks(8).skip(1)).all(|(x, y)| x != y));
+    }
+}

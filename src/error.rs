@@ -332,3 +332,42 @@ impl fmt::Display for UsageError {
 }
 
 impl core::error::Error for UsageError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_refusal_status_has_its_own_body() {
+        for (e, status, body) in [
+            (HandshakeError::Method, 405, "method must be GET"),
+            (HandshakeError::Timeout, 408, "request not received in time"),
+            (
+                HandshakeError::RequestLineTooLong,
+                414,
+                "request target too long",
+            ),
+            (
+                HandshakeError::UnsupportedVersion,
+                426,
+                "Sec-WebSocket-Version must be 13",
+            ),
+            (HandshakeError::HeadTooLarge, 431, "request head too large"),
+            (
+                HandshakeError::TooManyHeaders,
+                431,
+                "request head too large",
+            ),
+            (HandshakeError::LineTooLong, 431, "request head too large"),
+            (HandshakeError::HttpVersion, 505, "HTTP/1.1 required"),
+            (HandshakeError::BadKey, 400, "bad WebSocket upgrade request"),
+            (
+                HandshakeError::EarlyData,
+                400,
+                "bad WebSocket upgrade request",
+            ),
+        ] {
+            assert_eq!((e.http_status(), e.body_text()), (status, body), "{e:?}");
+        }
+    }
+}
