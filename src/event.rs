@@ -290,3 +290,30 @@ impl AsRef<[u8]> for Utf8Bytes {
         &self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_fragment_reads_as_its_str_and_a_binary_one_as_none() {
+        let piece = |kind| Fragment {
+            kind,
+            data: Bytes::from_static("żółw".as_bytes()),
+            first: true,
+            last: false,
+        };
+        assert_eq!(piece(MessageKind::Text).text(), Some("żółw"));
+        assert_eq!(piece(MessageKind::Binary).text(), None);
+    }
+
+    #[test]
+    fn utf8_bytes_compare_with_str_by_content() {
+        let t = Utf8Bytes::from(String::from("héllo"));
+        assert!(t == *"héllo");
+        assert!(t != *"hello");
+        assert!(t != *"héllo!");
+        assert!(t == "héllo");
+        assert!(t != "hello");
+    }
+}

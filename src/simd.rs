@@ -304,5 +304,22 @@ mod x86 {
             // Cached: the second call answers the same.
             assert_eq!(level(), want);
         }
+
+        /// The dispatch runs the detected kernel: whole blocks, XORed, and
+        /// says so (the portable loop in `mask.rs` does the rest).
+        #[test]
+        fn dispatch_does_whole_blocks_with_the_detected_kernel() {
+            let key = [0x0f, 0xf0, 0x3c, 0xc3];
+            let orig: Vec<u8> = (0..200u32).map(|i| (i * 13) as u8).collect();
+            let blocks = if level() == Level::Portable { 0 } else { 192 };
+            let mut want = orig.clone();
+            apply_mask_naive(&mut want[..blocks], key, 0);
+            let mut got = orig.clone();
+            assert_eq!(super::super::xor(&mut got, word(key)), blocks);
+            assert_eq!(got, want);
+            let mut dst = alloc::vec![0u8; 200];
+            assert_eq!(super::super::copy_xor(&mut dst, &orig, word(key)), blocks);
+            assert_eq!(dst[..blocks], want[..blocks]);
+        }
     }
 }

@@ -74,7 +74,14 @@ fuzz_target!(|input: Input| {
 
     let mut sent: [Vec<(MessageKind, Vec<u8>)>; 2] = Default::default(); // [server, client]
     let mut pings: [Vec<Vec<u8>>; 2] = Default::default();
-    let mut budget = 250_000usize;
+    // Bytes of payload a run sends: fewer through permessage-deflate, in a
+    // build that instruments the codec too (each compressed byte costs
+    // about as much there as a hundred plain ones).
+    let mut budget = if deflate_knob(input.deflate).enabled {
+        64_000usize
+    } else {
+        250_000
+    };
     for m in input.msgs.iter().take(200) {
         let mut rng = Rng::new(u64::from(m.seed));
         let len = if m.big {
