@@ -4,7 +4,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use super::{Headers, count, list_values, trim};
+use super::{count, list_values, trim, values};
 use crate::error::HandshakeError;
 
 /// Reads the body of a non-101 response. Whatever the framing, at most
@@ -101,11 +101,10 @@ impl BodyReader {
 /// is that value, as that section allows.
 fn content_length(head: &[u8]) -> Result<Option<usize>, HandshakeError> {
     let mut length = None;
-    let values = Headers::new(head)
-        .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .flat_map(|(_, v)| v.split(|&b| b == b','))
+    let lengths = values(head, "content-length")
+        .flat_map(|v| v.split(|&b| b == b','))
         .map(trim);
-    for v in values {
+    for v in lengths {
         if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
             return Err(HandshakeError::Malformed);
         }

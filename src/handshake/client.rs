@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use super::{
     BodyReader, Extension, HEADER_TABLE, Headers, Malformed, accept_key, check_header, count,
     first, has_token, is_safe_value, is_token, list_values, map_httparse, parse_extension_values,
-    parse_extensions, write_headers,
+    parse_extensions, values, write_headers,
 };
 use crate::config::{Config, Entropy};
 #[cfg(feature = "deflate")]
@@ -414,9 +414,8 @@ impl ClientHandshake {
             return Err(HandshakeError::UnofferedExtension);
         }
         let extensions = any_extension.then(|| {
-            Headers::new(head)
-                .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
-                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            values(head, "sec-websocket-extensions")
+                .map(|v| String::from_utf8_lossy(v).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
         });

@@ -159,15 +159,17 @@ pub(crate) fn map_httparse(e: httparse::Error) -> HandshakeError {
 /// value's surrounding white space removed.
 #[derive(Clone, Debug)]
 pub struct Headers<'a> {
-    lines: core::slice::Split<'a, u8, fn(&u8) -> bool>,
+    /// The lines not yet read (the request or status line skipped).
+    rest: &'a [u8],
 }
 
 impl<'a> Headers<'a> {
     pub(crate) fn new(head: &'a [u8]) -> Self {
-        let is_nl: fn(&u8) -> bool = |b| *b == b'\n';
-        let mut lines = head.split(is_nl);
-        lines.next(); // the request or status line
-        Headers { lines }
+        let rest = match find_lf(head) {
+            Some(i) => &head[i + 1..],
+            None => &[],
+        };
+        Headers { rest }
     }
 }
 
@@ -175,8 +177,15 @@ impl<'a> Iterator for Headers<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = self.lines.next()?;
+        // Lines are found a word at a time (`find_lf`): the checks of a
+        // handshake walk its head several times.
+        let (line, rest) = match find_lf(self.rest) {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, &[][..]),
+        };
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // The empty line ends the head; nothing after it is a header.
+        self.rest = if line.is_empty() { &[] } else { rest };
         if line.is_empty() {
             return None;
         }
@@ -197,11 +206,40 @@ pub(crate) fn trim(mut v: &[u8]) -> &[u8] {
     v
 }
 
+/// The values of every header called `name` (ASCII, case-insensitive), in
+/// order. A validated head has no white space between a field name and its
+/// colon (httparse refuses it, as RFC 9112 §5.1 requires), so a line is
+/// such a header exactly when it starts with the name and a colon: the
+/// other lines are passed over without looking for their colon.
+pub(crate) fn values<'a>(head: &'a [u8], name: &str) -> impl Iterator<Item = &'a [u8]> {
+    let name = name.as_bytes();
+    let mut rest = Headers::new(head).rest;
+    core::iter::from_fn(move || {
+        loop {
+            let (line, next) = match find_lf(rest) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, &[][..]),
+            };
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                rest = &[];
+                return None;
+            }
+            rest = next;
+            if let Some((head, value)) = line.split_at_checked(name.len())
+                && head.eq_ignore_ascii_case(name)
+                && let [b':', value @ ..] = value
+            {
+                return Some(trim(value));
+            }
+        }
+    })
+}
+
 /// The comma-separated elements of every header called `name`.
 pub(crate) fn list_values<'a>(head: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> {
-    Headers::new(head)
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .flat_map(|(_, v)| v.split(|&b| b == b','))
+    values(head, name)
+        .flat_map(|v| v.split(|&b| b == b','))
         .map(trim)
         .filter(|v| !v.is_empty())
 }
@@ -211,15 +249,11 @@ pub(crate) fn has_token(head: &[u8], name: &str, token: &str) -> bool {
 }
 
 pub(crate) fn count(head: &[u8], name: &str) -> usize {
-    Headers::new(head)
-        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-        .count()
+    values(head, name).count()
 }
 
 pub(crate) fn first<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    Headers::new(head)
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
+    values(head, name).next()
 }
 
 /// `tchar` from RFC 9110 §5.6.2.
@@ -284,11 +318,7 @@ pub struct Extension {
 /// parser of both roles (`extensions.rs`). Commas inside quoted strings do
 /// not split elements. A malformed header is an error.
 pub(crate) fn parse_extensions(head: &[u8]) -> Result<Vec<Extension>, Malformed> {
-    parse_extension_values(
-        Headers::new(head)
-            .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-extensions"))
-            .map(|(_, v)| v),
-    )
+    parse_extension_values(values(head, "sec-websocket-extensions"))
 }
 
 #[cfg(test)]
@@ -348,6 +378,24 @@ mod tests {
         // (RFC 6455 §9.1): "a,b" is no token.
         let comma = b"GET / HTTP/1.1\r\nSec-WebSocket-Extensions: foo; bar=\"a,b\"\r\n\r\n";
         assert_eq!(parse_extensions(comma), Err(Malformed));
+    }
+
+    #[test]
+    fn values_are_found_by_whole_name_in_the_head_only() {
+        let head = b"GET /host: no HTTP/1.1\r\nHostile: a\r\nHOST:  b \t\r\nX: y\r\n\
+            host:c\nhos: d\r\n\r\nHost: body\r\n";
+        // Not the request line, not a longer or shorter name, not past the
+        // empty line; values trimmed; bare LF ends a line too.
+        assert_eq!(values(head, "host").collect::<Vec<_>>(), [&b"b"[..], b"c"]);
+        assert_eq!(count(head, "Host"), 2);
+        assert_eq!(first(head, "x"), Some(&b"y"[..]));
+        assert_eq!(first(head, "missing"), None);
+        // Headers agrees, line by line.
+        let all: Vec<_> = Headers::new(head).map(|(n, _)| n).collect();
+        assert_eq!(all, ["Hostile", "HOST", "X", "host", "hos"]);
+        // Without the empty line, the head ends where the bytes do.
+        assert_eq!(values(b"GET / HTTP/1.1\r\nA: 1\r\nA: 2", "a").count(), 2);
+        assert_eq!(values(b"no line feed", "no line feed").count(), 0);
     }
 
     #[test]
