@@ -218,6 +218,10 @@ mod x86 {
         use alloc::vec::Vec;
 
         type Kernel = unsafe fn(&mut [u8], u64) -> usize;
+
+        /// Held by the tests that read the cached level, while one of them
+        /// stores other levels in it.
+        static CACHE: std::sync::Mutex<()> = std::sync::Mutex::new(());
         type CopyKernel = unsafe fn(&mut [u8], &[u8], u64) -> usize;
 
         /// The kernels this CPU (or Miri, with the features enabled on its
@@ -295,6 +299,7 @@ mod x86 {
 
         #[test]
         fn dispatch_matches_detection() {
+            let _one = CACHE.lock().unwrap_or_else(|e| e.into_inner());
             let want = detect();
             // Detection prefers the widest registers.
             if std::is_x86_feature_detected!("avx512f") {
@@ -305,10 +310,33 @@ mod x86 {
             assert_eq!(level(), want);
         }
 
+        /// The cached level reads back as the level stored. Only levels this
+        /// CPU runs are stored (other tests may dispatch meanwhile), and the
+        /// detected one is put back.
+        #[test]
+        fn the_cache_answers_without_detecting_again() {
+            let _one = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+            let detected = detect();
+            for (code, want) in [(1, Level::Portable), (2, Level::Avx2), (3, Level::Avx512)] {
+                let runs = match want {
+                    Level::Portable => true,
+                    Level::Avx2 => std::is_x86_feature_detected!("avx2"),
+                    Level::Avx512 => std::is_x86_feature_detected!("avx512f"),
+                };
+                if runs {
+                    LEVEL.store(code, Ordering::Relaxed);
+                    assert_eq!(level(), want);
+                }
+            }
+            LEVEL.store(0, Ordering::Relaxed);
+            assert_eq!(level(), detected);
+        }
+
         /// The dispatch runs the detected kernel: whole blocks, XORed, and
         /// says so (the portable loop in `mask.rs` does the rest).
         #[test]
         fn dispatch_does_whole_blocks_with_the_detected_kernel() {
+            let _one = CACHE.lock().unwrap_or_else(|e| e.into_inner());
             let key = [0x0f, 0xf0, 0x3c, 0xc3];
             let orig: Vec<u8> = (0..200u32).map(|i| (i * 13) as u8).collect();
             let blocks = if level() == Level::Portable { 0 } else { 192 };

@@ -318,4 +318,36 @@ mod tests {
         t.stop_all();
         assert_eq!(t.next(), None);
     }
+
+    #[test]
+    fn the_last_instant_is_a_known_time() {
+        // The clock's last nanosecond marks the unknown time: `Instant::MAX`
+        // handed in stands for the one before, a known time, at which a
+        // timer of zero fires.
+        let mut t = Timers::default();
+        assert_eq!(t.advance(Instant::MAX), Instant(NEVER - 1));
+        t.start(Timer::Handshake, Some(Duration::ZERO));
+        assert_eq!(t.next(), Some(Instant(NEVER - 1)));
+        assert_eq!(t.take_due(), Some(Timer::Handshake));
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn a_clock_reads_the_system_time() {
+        let clock = Clock::new();
+        let before = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let after = clock.now();
+        assert!(
+            after - before >= Duration::from_millis(5),
+            "{before:?} {after:?}"
+        );
+        // How long until a deadline: what is left of it, zero once passed.
+        let left = clock.until(after + Duration::from_secs(10));
+        assert!(
+            left > Duration::from_secs(9) && left <= Duration::from_secs(10),
+            "{left:?}"
+        );
+        assert_eq!(clock.until(before), Duration::ZERO);
+    }
 }
