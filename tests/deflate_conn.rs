@@ -396,6 +396,41 @@ fn no_context_takeover_refuses_a_reference_into_the_last_message() {
     );
 }
 
+#[test]
+fn shrink_to_fit_keeps_a_taken_over_context_in_both_directions() {
+    // With context takeover (the default), each direction's zlib state is
+    // the context the next message refers back into: `shrink_to_fit`
+    // between messages must keep it, and frees it only without takeover.
+    let mut s = deflate_server(Config::default(), DeflateParams::default());
+    let mut c = Compressor::new(15, 6);
+    // Over the default threshold (1024 bytes), so that sends compress too.
+    let msg = b"the same words, the same words, the same words".repeat(30);
+    let one = c.compress_message(&msg);
+    let two = c.compress_message(&msg);
+    assert!(
+        two.len() < one.len(),
+        "the second refers back into the first"
+    );
+    s.handle_input(&cframe_rsv(true, 0b100, 0x1, &one));
+    let first = events(&mut s);
+    assert_eq!(first.len(), 1);
+    // And one sent, so the compressor holds a context too.
+    s.send_text(core::str::from_utf8(&msg).unwrap()).unwrap();
+    let first_out = take_output(&mut s);
+    s.shrink_to_fit();
+    s.handle_input(&cframe_rsv(true, 0b100, 0x1, &two));
+    assert_eq!(events(&mut s), first, "the same message again");
+    s.send_text(core::str::from_utf8(&msg).unwrap()).unwrap();
+    let second_out = take_output(&mut s);
+    // The second send refers back into the first: shorter on the wire.
+    assert!(
+        second_out.len() < first_out.len(),
+        "{} {}",
+        second_out.len(),
+        first_out.len()
+    );
+}
+
 // ------------------------------------------------------------ sends
 
 #[test]
