@@ -431,6 +431,44 @@ fn shrink_to_fit_keeps_a_taken_over_context_in_both_directions() {
     );
 }
 
+#[test]
+fn shrink_to_fit_in_a_compressed_fragmented_send_keeps_the_message_whole() {
+    // Without context takeover the compressor is freed between messages,
+    // but not inside one: a fragmented compressed message is one deflate
+    // stream across its frames.
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    let mut config = Config::default();
+    config.deflate = config.deflate.threshold(0);
+    let mut s = deflate_server(config, params);
+    let part = b"fragments of one compressed message, ".repeat(20);
+    s.send_fragment(MessageKind::Binary, &part, false).unwrap();
+    let mut wire = take_output(&mut s);
+    s.shrink_to_fit();
+    s.send_fragment(MessageKind::Binary, &part, false).unwrap();
+    let second = take_output(&mut s);
+    // The second fragment refers back into the first: the same stream.
+    assert!(
+        second.len() * 2 < wire.len(),
+        "{} {}",
+        second.len(),
+        wire.len()
+    );
+    wire.extend(second);
+    s.shrink_to_fit();
+    s.send_fragment(MessageKind::Binary, &part, true).unwrap();
+    wire.extend(take_output(&mut s));
+    // A client that agreed the same parameters reads it back.
+    let mut c = Connection::open_client(Config::default(), Rng::entropy(9)).with_deflate(params);
+    c.handle_input(&wire);
+    match c.poll_event() {
+        Some(Event::Binary(b)) => assert_eq!(&b[..], &part.repeat(3)[..]),
+        other => panic!("{other:?}"),
+    }
+}
+
 // ------------------------------------------------------------ sends
 
 #[test]

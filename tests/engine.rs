@@ -435,6 +435,11 @@ fn usage_errors() {
     assert_eq!(s.send_binary(&[0; 50]), Err(UsageError::OutputFull));
     let _ = s.poll_transmit();
     s.send_binary(&[0; 50]).unwrap();
+    // The bound is inclusive, counted with the longest header (14 bytes):
+    // a payload that fills it exactly goes, one byte more does not.
+    let _ = s.poll_transmit();
+    assert_eq!(s.send_binary(&[0; 87]), Err(UsageError::OutputFull));
+    s.send_binary(&[0; 86]).unwrap();
 }
 
 #[test]

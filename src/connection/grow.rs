@@ -93,6 +93,21 @@ mod tests {
     }
 
     #[test]
+    fn exact_room_is_enough() {
+        let mut b = BytesMut::with_capacity(64);
+        b.extend_from_slice(&[1; 40]);
+        let (cap, at) = (b.capacity(), b.as_ptr());
+        reserve_within(&mut b, cap - 40, 1 << 20);
+        assert_eq!(
+            (b.capacity(), b.as_ptr()),
+            (cap, at),
+            "no growth for room that is there"
+        );
+        reserve_within(&mut b, cap - 39, 1 << 20);
+        assert!(b.capacity() >= cap + 1);
+    }
+
+    #[test]
     fn the_growth_steps() {
         let most = 1 << 20;
         assert_eq!(target(0, 100, most), 100);
