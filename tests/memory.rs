@@ -749,6 +749,28 @@ fn shrink_to_fit_frees_read_sized_buffers() {
     assert!(matches!(s.poll_event(), Some(Event::Text(t)) if t == "hello"));
 }
 
+/// A send reserves what its frame needs, not a multiple of it: one 10 KiB
+/// message on a fresh connection takes about 10 KiB of output buffer.
+#[test]
+fn a_send_reserves_about_its_frame() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let payload = vec![7u8; 10 << 10];
+    // Of a few tries, the least (the harness's threads allocate meanwhile).
+    let mut least = i64::MAX;
+    for _ in 0..5 {
+        let mut s = Connection::open_server(Config::default());
+        alloc_count::start();
+        let before = alloc_count::snapshot().live;
+        s.send_binary(&payload).unwrap();
+        least = least.min(alloc_count::snapshot().live - before);
+        alloc_count::stop();
+        drop(s);
+    }
+    println!("one 10 KiB send: {least} bytes of heap");
+    assert!(least >= 10 << 10, "{least}");
+    assert!(least < (10 << 10) + 1024, "{least}");
+}
+
 /// Streaming mode: a 1 GiB message, read 64 KiB at a time into the lent
 /// buffer, delivered as pieces that the application drops at once: the
 /// peak heap stays within twice the read size, whatever the message size.
