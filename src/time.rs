@@ -336,7 +336,7 @@ mod tests {
     fn a_clock_reads_the_system_time() {
         let clock = Clock::new();
         let before = clock.now();
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::thread::sleep(core::time::Duration::from_millis(5));
         let after = clock.now();
         assert!(
             after - before >= Duration::from_millis(5),

@@ -9,7 +9,7 @@ use core::mem::MaybeUninit;
 
 use super::{
     Extension, HEADER_TABLE, Headers, accept_key, check_header, first, is_token, list_values,
-    map_httparse, parse_extensions, trim, values, write_headers,
+    map_httparse, parse_extensions, trim, write_headers,
 };
 use crate::config::Config;
 use crate::error::{HandshakeError, UsageError};
@@ -101,7 +101,10 @@ impl Request {
     /// the deflate module.
     #[cfg(feature = "deflate")]
     pub(crate) fn parsed_extensions(&self) -> Result<Vec<Extension>, crate::ExtensionError> {
-        crate::deflate::parse_extension_header(values(&self.head, "sec-websocket-extensions"))
+        crate::deflate::parse_extension_header(super::values(
+            &self.head,
+            "sec-websocket-extensions",
+        ))
     }
 
     /// Whether this is a WebSocket upgrade. Only false for plain HTTP
