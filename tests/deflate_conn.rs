@@ -488,6 +488,17 @@ fn sends_compress_at_the_threshold_with_rsv1_on_the_first_frame_only() {
     assert_eq!(out[0], 0x41, "text, RSV1, not final");
     let second = 2 + out[1] as usize;
     assert_eq!(out[second], 0x80, "continuation, final, no RSV1");
+    // A message sent whole through send_fragment: the threshold applies.
+    s.send_fragment(MessageKind::Binary, &[7u8; 1023], true)
+        .unwrap();
+    assert_eq!(
+        take_output(&mut s)[0],
+        0x82,
+        "under the threshold: uncompressed"
+    );
+    s.send_fragment(MessageKind::Binary, &[7u8; 1024], true)
+        .unwrap();
+    assert_eq!(take_output(&mut s)[0], 0xC2, "at the threshold: RSV1");
 }
 
 // ------------------------------------------------------------ round trip

@@ -410,6 +410,9 @@ fn usage_errors() {
     assert_eq!(s.accept(Accept::new()), Err(UsageError::InvalidState));
     let mut s = open_server(Config::default());
     assert_eq!(s.ping(&[0; 126]), Err(UsageError::ControlTooLong));
+    // 125 bytes is the most a control frame carries (§5.5), and allowed.
+    s.ping(&[0; 125]).unwrap();
+    assert_eq!(take_output(&mut s)[..2], [0x89, 125]);
     s.send_fragment(MessageKind::Text, b"a", false).unwrap();
     assert_eq!(s.send_text("b"), Err(UsageError::MessageInProgress));
     assert_eq!(

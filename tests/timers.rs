@@ -475,6 +475,50 @@ fn a_message_trickling_in_fails_with_1008_at_the_deadline() {
     assert_eq!(s.poll_timeout(), None);
 }
 
+/// A timer that fails the connection while events wait holds its close
+/// frame back until they are taken (it goes when the next one is), so that
+/// replies to them go first.
+#[test]
+fn a_message_timeout_behind_a_ping_closes_after_its_reply() {
+    let mut cfg = quick();
+    cfg.auto_pong = false;
+    cfg.ping_interval = None;
+    let mut s = open_server(cfg);
+    s.handle_timeout(at(0));
+    // A fragment starts the message's timer; the ping's event then waits.
+    let mut input = cframe(false, 1, b"a");
+    input.extend(cframe(true, 9, b"p"));
+    s.handle_input(&input);
+    s.handle_timeout(at(5 * MS));
+    assert_eq!(s.state(), State::Closing);
+    let early = take_output(&mut s);
+    assert!(
+        early.is_empty(),
+        "the close waits behind the ping: {early:?}"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::Ping(p)) if &p[..] == b"p"));
+    s.pong(b"p").unwrap();
+    // The reply goes out; the close waits until the next event is taken,
+    // since replies to the ping may come until then.
+    assert_eq!(take_output(&mut s), sframe(true, 10, b"p"));
+    assert_eq!(
+        drain(&mut s),
+        [
+            "error Protocol(MessageTimeout)",
+            "close 1008 \"\" Library clean=false"
+        ]
+    );
+    assert_eq!(
+        take_output(&mut s),
+        sframe(
+            true,
+            8,
+            &close_payload(1008, "message took too long to arrive")
+        )
+    );
+    assert!(take_output(&mut s).is_empty());
+}
+
 #[test]
 fn a_slow_single_frame_counts_too_and_a_finished_message_stops_the_timer() {
     let mut s = open_server(quick());
