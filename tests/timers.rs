@@ -426,6 +426,24 @@ fn client_waits_for_the_servers_tcp_close_only_the_close_timeout() {
     assert_eq!(c.poll_timeout(), None);
 }
 
+/// A server's close frame read after the server already closed TCP (its
+/// frames were still buffered behind an event): the close is clean, and
+/// there is no TCP close left to wait for, so no timer runs.
+#[test]
+fn client_reading_a_close_after_eof_waits_for_nothing() {
+    let mut c = open_client(quick());
+    c.handle_timeout(at(0));
+    let mut input = sframe(true, 1, b"last words");
+    input.extend(sframe(true, 8, &close_payload(1000, "")));
+    c.handle_input(&input);
+    c.handle_eof();
+    assert_eq!(
+        drain(&mut c),
+        ["text \"last words\"", "close 1000 \"\" Remote clean=true"]
+    );
+    assert_eq!(c.poll_timeout(), None);
+}
+
 #[test]
 fn answered_close_cancels_the_timer() {
     let mut s = open_server(quick());
