@@ -77,6 +77,29 @@ const HELLO: &[u8] = b"Hello";
 
 // ------------------------------------------------ RFC 7692 §7.2.3 vectors
 
+/// An empty last fragment after a flush is one 0x00 byte (RFC 7692
+/// §7.2.3.6), into either kind of buffer; and the compressor's `Debug`
+/// tells its settings.
+#[test]
+fn an_empty_final_fragment_is_one_zero_byte_in_any_buffer() {
+    let mut c = Compressor::new(15, 6);
+    let mut v = Vec::new();
+    c.compress(b"abc", false, &mut v);
+    let n = v.len();
+    c.compress(b"", true, &mut v);
+    assert_eq!(&v[n..], [0x00]);
+    let mut c = Compressor::new(15, 6);
+    let mut b = BytesMut::new();
+    c.compress(b"abc", false, &mut b);
+    c.compress(b"", true, &mut b);
+    assert_eq!(&b[..], &v[..]);
+    let debug = format!("{c:?}");
+    assert!(
+        debug.contains("window_bits: 15") && debug.contains("level: 6"),
+        "{debug}"
+    );
+}
+
 #[test]
 fn rfc_7_2_3_1_hello_compressed() {
     let mut d = Decompressor::new(15);

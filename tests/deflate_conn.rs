@@ -499,6 +499,12 @@ fn sends_compress_at_the_threshold_with_rsv1_on_the_first_frame_only() {
     s.send_fragment(MessageKind::Binary, &[7u8; 1024], true)
         .unwrap();
     assert_eq!(take_output(&mut s)[0], 0xC2, "at the threshold: RSV1");
+    // An empty last fragment after everything was flushed: its payload is
+    // one 0x00 byte (RFC 7692 §7.2.3.6), not nothing.
+    s.send_fragment(MessageKind::Binary, b"abc", false).unwrap();
+    let _ = take_output(&mut s);
+    s.send_fragment(MessageKind::Binary, b"", true).unwrap();
+    assert_eq!(take_output(&mut s), [0x80, 1, 0x00]);
 }
 
 // ------------------------------------------------------------ round trip
