@@ -100,6 +100,20 @@ fn an_empty_final_fragment_is_one_zero_byte_in_any_buffer() {
     );
 }
 
+/// The output space asked for at once follows the input (about 9/8 of it
+/// and a little), not the 64 KiB step: compressing 1 000 bytes into an
+/// empty buffer takes a buffer of about that size.
+#[test]
+fn compress_asks_for_space_in_proportion_to_the_input() {
+    let input = periodic(1000, 1000, 7);
+    let mut c = Compressor::new(15, 6);
+    let mut out = Vec::new();
+    c.compress(&input, true, &mut out);
+    assert!(out.capacity() <= 2048, "{}", out.capacity());
+    let mut d = Decompressor::new(15);
+    assert_eq!(inflate_one(&mut d, &out).unwrap(), input);
+}
+
 #[test]
 fn rfc_7_2_3_1_hello_compressed() {
     let mut d = Decompressor::new(15);
