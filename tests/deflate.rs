@@ -518,6 +518,19 @@ fn release_frees_and_resets() {
     d.release();
     assert!(!d.is_allocated());
     assert_eq!(inflate_one(&mut d, &a).unwrap(), HELLO);
+    assert!(d.is_allocated(), "inflating allocates again");
+}
+
+#[test]
+fn decompressor_reports_its_settings() {
+    for (asked, bits) in [(0, 8), (8, 8), (12, 12), (15, 15), (99, 15)] {
+        assert_eq!(Decompressor::new(asked).window_bits(), bits);
+    }
+    let debug = format!("{:?}", Decompressor::new(11));
+    assert!(
+        debug.contains("window_bits: 11") && debug.contains("allocated: false"),
+        "{debug}"
+    );
 }
 
 // -------------------------------------- negotiation: client (the answer)
