@@ -429,6 +429,27 @@ fn sends_from_shared_buffers() {
     );
 }
 
+/// A server sends a shared payload without a copy from 4 KiB on (a buffer
+/// of its own from `poll_transmit`); below that it is copied behind its
+/// header, and the frame comes out in one buffer.
+#[test]
+fn shared_payloads_go_out_without_a_copy_from_4_kib() {
+    for (len, zero_copy) in [(10, false), (4095, false), (4096, true), (5000, true)] {
+        let payload = bytes::Bytes::from(vec![3u8; len]);
+        let ptr = payload.as_ptr();
+        let mut s = open_server(Config::default());
+        s.send_binary_bytes(payload).unwrap();
+        let mut chunks = Vec::new();
+        while let Some(b) = s.poll_transmit() {
+            chunks.push(b);
+        }
+        let own = chunks.iter().any(|c| c.as_ptr() == ptr && c.len() == len);
+        assert_eq!(own, zero_copy, "{len} bytes");
+        assert_eq!(chunks.len(), if zero_copy { 2 } else { 1 }, "{len} bytes");
+        assert!(chunks.concat() == sframe(true, 2, &vec![3u8; len]));
+    }
+}
+
 /// Found by `scripts/fuzz.sh` (handshake_client): a lone CR after a leading
 /// empty line is no empty line (RFC 9112 §2.2 skips CRLF or LF only), so a
 /// status or request line that starts with it is malformed, not skipped.
