@@ -4,8 +4,9 @@
 #   1. replay: every committed input in fuzz/seeds/<target>/ (seeds and
 #      regress_* regression inputs), each once, in name order;
 #   2. a short exploration from those inputs with a fixed seed and a fixed
-#      number of runs (RUNS below, about 15 s a target), reload off and
-#      address space randomization off (scripts/lib/fuzz-env.sh).
+#      number of runs (RUNS below: 3 to 110 s a target, 6 minutes in all),
+#      reload off and address space randomization off
+#      (scripts/lib/fuzz-env.sh).
 # Two runs on the same commit execute the same inputs and print the same
 # counts. Open-ended exploration with random seeds is scripts/fuzz.sh.
 #   FUZZ_SEED=N  another fixed seed (default 6455)
