@@ -27,10 +27,12 @@ cd "$(dirname "$0")/.."
 . "$HOME/.cargo/env" 2>/dev/null || true
 export CARGO_TERM_COLOR=never
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
-# A target directory of its own: cargo-mutants builds a copy of the tree,
-# and in a shared one its last (mutated) build would look up to date to the
-# next ordinary `cargo test`.
-export CARGO_TARGET_DIR="$PWD/target/mutants"
+# No shared target directory: cargo-mutants builds each copy of the tree in
+# that copy's own target/. In a shared one, a mutated build would look up to
+# date to the next ordinary `cargo test`, and two runs (or two jobs) would
+# test each other's builds: a second run's baseline once failed on the first
+# run's mutant.
+unset CARGO_TARGET_DIR
 
 if ! command -v cargo-mutants >/dev/null; then
   cargo install --locked cargo-mutants
