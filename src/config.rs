@@ -432,7 +432,16 @@ mod tests {
         assert_eq!(c.max_header_line, 2 << 10);
         assert_eq!(c.max_pending_output, 256 << 10);
         #[cfg(feature = "deflate")]
-        assert_eq!(c.deflate, DeflateConfig::low_memory());
+        {
+            assert_eq!(c.deflate, DeflateConfig::low_memory());
+            // The preset's own fields: level 1, 9-bit windows, no takeover.
+            let d = &c.deflate;
+            assert_eq!(
+                (d.level, d.server_max_window_bits, d.client_max_window_bits),
+                (1, 9, 9)
+            );
+            assert!(d.server_no_context_takeover && d.client_no_context_takeover && d.enabled);
+        }
         // Everything else is the default.
         let d = Config::default();
         assert_eq!((c.auto_pong, c.streaming), (d.auto_pong, d.streaming));
