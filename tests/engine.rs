@@ -599,3 +599,22 @@ fn reading_straight_into_the_connection_buffer() {
     s.commit_input(10);
     assert_eq!(drain(&mut s), ["close 1006 \"\" Remote clean=false"]);
 }
+
+/// A frame header split inside its masking key, where the key's bytes look
+/// like the header of a large masked binary frame: the bytes after the
+/// split continue the buffered header, and must not be read as a header of
+/// their own (and their payload unmasked with a key that is not one).
+#[test]
+fn a_header_split_inside_a_key_that_looks_like_a_header() {
+    let payload: Vec<u8> = (0..3000u32).map(|i| (i * 7) as u8).collect();
+    // Binary, FIN, 126 + 16-bit length; key 82 FE 04 00 reads as "binary,
+    // masked, 1 024 bytes".
+    let wire = frame_with(true, 0, 2, &payload, Some([0x82, 0xFE, 0x04, 0x00]));
+    let mut s = open_server(Config::default());
+    s.handle_input(&wire[..4]);
+    s.handle_input(&wire[4..]);
+    match s.poll_event() {
+        Some(Event::Binary(b)) => assert!(b[..] == payload[..], "payload differs"),
+        other => panic!("{other:?}"),
+    }
+}
