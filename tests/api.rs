@@ -472,8 +472,19 @@ fn a_bare_cr_before_the_first_line_is_refused() {
             HandshakeError::Malformed
         )))
     ));
-    // A real empty line (LF or CRLF) is still skipped.
-    let (mut c, accept) = client();
-    c.handle_input(format!("\r\n{}", ok_101(&accept)).as_bytes());
-    assert_eq!(drain(&mut c), ["open None"]);
+    // A real empty line (LF or CRLF) is still skipped, by both roles.
+    for empty in ["\r\n", "\n"] {
+        let (mut c, accept) = client();
+        c.handle_input(format!("{empty}{}", ok_101(&accept)).as_bytes());
+        assert_eq!(drain(&mut c), ["open None"], "{empty:?}");
+        let mut s = server();
+        s.handle_input(format!("{empty}{REQUEST}").as_bytes());
+        let Some(Event::Request(req)) = s.poll_event() else {
+            panic!("{empty:?}")
+        };
+        assert_eq!((req.method(), req.path()), ("GET", "/chat"), "{empty:?}");
+        assert!(req.is_websocket(), "{empty:?}");
+        assert_eq!(req.origin(), Some("http://example.com"), "{empty:?}");
+        assert!(req.as_bytes().starts_with(b"GET /chat "), "{empty:?}");
+    }
 }

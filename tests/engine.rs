@@ -252,6 +252,27 @@ fn client_reports_rejection_with_body() {
     }
 }
 
+/// A buffer lent by `input_buffer` while the request waits for the
+/// application holds no input: `accept` forgets it, and committing it
+/// afterwards hands nothing in (its bytes are whatever the buffer held).
+#[test]
+fn a_buffer_lent_before_accept_hands_nothing_in() {
+    let mut s = server();
+    s.handle_input(REQUEST.as_bytes());
+    assert!(matches!(s.poll_event(), Some(Event::Request(_))));
+    // What a commit of the forgotten buffer would hand in, were it kept:
+    // an unmasked frame, which the server must refuse with 1002.
+    let unmasked = sframe(true, 1, b"hi");
+    s.input_buffer(64)[..unmasked.len()].copy_from_slice(&unmasked);
+    s.accept(Accept::new()).unwrap();
+    s.commit_input(unmasked.len());
+    assert_eq!(drain(&mut s), ["open None"]);
+    assert_eq!(s.state(), State::Open);
+    let out = take_output(&mut s);
+    assert!(out.starts_with(b"HTTP/1.1 101 "));
+    assert!(out.ends_with(b"\r\n\r\n"), "nothing behind the 101");
+}
+
 #[test]
 fn server_application_rejects() {
     let mut s = server();

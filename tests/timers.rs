@@ -305,9 +305,13 @@ fn any_bytes_reset_keepalive() {
         tick(&mut s, at(13 * MS)),
         (vec!["text \"busy\"".into()], vec![])
     );
-    // Empty reads are no traffic.
+    // Empty reads are no traffic, handed in or committed.
     s.handle_input(&[]);
     assert_eq!(s.poll_timeout(), Some(at(16 * MS - 1)));
+    s.handle_timeout(at(13 * MS + 1));
+    let _ = s.input_buffer(8);
+    s.commit_input(0);
+    assert_eq!(s.poll_timeout(), Some(at(16 * MS - 1)), "a read of 0 bytes");
     // A lent buffer counts when committed.
     s.handle_timeout(at(14 * MS));
     s.input_buffer(8)[..2].copy_from_slice(&cframe(true, 9, b"")[..2]);

@@ -25,6 +25,10 @@ pub(super) struct InputBuffer {
     filled: usize,
     /// How many bytes after `filled` are lent by [`InputBuffer::lend`].
     lent: Option<usize>,
+    /// Bytes moved to the front by [`InputBuffer::compact`] (for tests of
+    /// the placement policy).
+    #[cfg(test)]
+    compacted: usize,
 }
 
 /// When the spare space runs out, the buffer grows to hold at least this
@@ -85,18 +89,22 @@ impl InputBuffer {
 
     /// The capacity held, data and spare (for memory accounting).
     #[cfg(test)]
-    fn capacity(&self) -> usize {
+    pub(super) fn capacity(&self) -> usize {
         self.buf.capacity()
+    }
+
+    /// How much of the allocation is initialized, data and spare.
+    #[cfg(test)]
+    fn initialized(&self) -> usize {
+        self.buf.len()
     }
 
     /// Lets go of the consumed front, so that `buf` starts with the data.
     #[inline]
     fn drop_front(&mut self) {
-        if self.start > 0 {
-            bytes::Buf::advance(&mut self.buf, self.start);
-            self.filled -= self.start;
-            self.start = 0;
-        }
+        bytes::Buf::advance(&mut self.buf, self.start);
+        self.filled -= self.start;
+        self.start = 0;
     }
 
     /// Takes the first `n` bytes (at most `len()`) off the front, without a
@@ -155,14 +163,7 @@ impl InputBuffer {
                 few.min(most.saturating_sub(self.len())).max(data.len())
             };
             self.compact(room);
-            if self.filled + data.len() > self.buf.capacity() {
-                // It moves to the front of a grown allocation (the consumed
-                // front is let go), which grows by doubling but not past
-                // `most` (`grow.rs`).
-                self.drop_front();
-                self.buf.truncate(self.filled);
-                reserve_within(&mut self.buf, room, most);
-            }
+            self.grow_to_fit(data.len(), room, most);
         }
         let start = self.filled;
         let end = start + data.len();
@@ -193,13 +194,30 @@ impl InputBuffer {
 
     /// Moves the data to the front of the initialized space if that makes
     /// room for `room` more bytes: the space stays initialized, and nothing
-    /// is reallocated.
+    /// is reallocated. (Callers ask only when `room` does not fit behind
+    /// the data, so data already at the front never qualifies.)
     fn compact(&mut self, room: usize) {
         let len = self.len();
-        if self.start > 0 && self.buf.len() - len >= room {
+        if self.buf.len() - len >= room {
             self.buf.copy_within(self.start..self.filled, 0);
+            #[cfg(test)]
+            {
+                self.compacted += len;
+            }
             self.start = 0;
             self.filled = len;
+        }
+    }
+
+    /// After [`compact`](Self::compact): if `n` bytes still do not fit
+    /// behind the data, it moves to the front of an allocation grown to
+    /// `room` behind it (the consumed front is let go), which grows by
+    /// doubling but not past `most` (`grow.rs`).
+    fn grow_to_fit(&mut self, n: usize, room: usize, most: usize) {
+        if self.filled + n > self.buf.capacity() {
+            self.drop_front();
+            self.buf.truncate(self.filled);
+            reserve_within(&mut self.buf, room, most);
         }
     }
 
@@ -238,7 +256,7 @@ impl InputBuffer {
             len = missing;
             end = self.filled + len;
         }
-        if end > self.buf.len() && end > self.buf.capacity() {
+        if end > self.buf.capacity() {
             // No room behind the data. Moving it to the front of the
             // initialized space keeps that space; otherwise the buffer grows
             // (or moves the data to a new allocation) with room for a few
@@ -259,11 +277,9 @@ impl InputBuffer {
                 end = self.filled + len;
             }
         }
-        if end > self.buf.len() {
-            // Zero what is lent beyond the initialized space, once: it stays
-            // initialized for the reads after this one.
-            self.buf.resize(end, 0);
-        }
+        // Zero what is lent beyond the initialized space, once: it stays
+        // initialized for the reads after this one.
+        self.buf.resize(end.max(self.buf.len()), 0);
         self.lent = Some(len);
         &mut self.buf[self.filled..end]
     }
@@ -468,6 +484,154 @@ mod tests {
         // Moved on every copy, the frame under way would cost a second copy.
         assert!(moves <= copies / ROOM_READS + 1, "{moves} moves");
         assert!(b.capacity() <= (ROOM_READS + 2) * R, "{}", b.capacity());
+    }
+
+    /// `n` bytes held at the end of an initialized allocation of about
+    /// 8 KiB, behind a consumed front: returns the capacity.
+    fn held_at_the_end(b: &mut InputBuffer, n: usize) -> usize {
+        b.lend(8192, 8192, 0, usize::MAX);
+        let cap = b.capacity();
+        assert!(b.commit(cap));
+        b.advance(cap - n);
+        assert_eq!((b.len(), b.initialized()), (n, cap));
+        cap
+    }
+
+    fn bytes(n: usize) -> alloc::vec::Vec<u8> {
+        (0..n).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    fn growth_makes_room_for_more_than_a_small_read_and_stays_within_most() {
+        let most = 10_000;
+        let mut b = InputBuffer::default();
+        // A small read: room for at least 4 KiB at once.
+        b.lend(10, 10, 0, most);
+        assert!(b.capacity() >= 4096, "{}", b.capacity());
+        b.commit(0);
+        // Reads held: the buffer grows with room for a few more, up to
+        // `most` and not past it...
+        for _ in 0..3 {
+            assert_eq!(b.lend(3000, 3000, 0, most).len(), 3000);
+            b.commit(3000);
+            assert!(b.capacity() <= most, "{}", b.capacity());
+        }
+        assert_eq!(b.capacity(), most);
+        // ...unless the data held and the read need more: then that.
+        b.lend(3000, 3000, 0, most);
+        b.commit(3000);
+        assert!(b.capacity() <= 9000 + MIN_GROWTH, "{}", b.capacity());
+        // The same for copies.
+        let mut c = InputBuffer::default();
+        for _ in 0..3 {
+            c.extend(&bytes(3000), most);
+            assert!(c.capacity() <= most, "{}", c.capacity());
+        }
+        c.extend(&bytes(1000), most);
+        assert_eq!(c.capacity(), most, "exactly full");
+        c.extend(&bytes(500), most);
+        assert!(c.capacity() <= most + 500, "{}", c.capacity());
+        assert_eq!(c.len(), 10_500);
+        // Data at the front is never moved to the front.
+        assert_eq!((b.compacted, c.compacted), (0, 0));
+    }
+
+    #[test]
+    fn what_fits_exactly_behind_the_data_stays_in_place() {
+        // A read...
+        let mut b = InputBuffer::default();
+        let cap = held_at_the_end(&mut b, 5000);
+        b.filled -= 1000;
+        let at = b.data().as_ptr();
+        assert_eq!(b.lend(1000, 1000, 0, usize::MAX).len(), 1000);
+        assert_eq!((b.data().as_ptr(), b.capacity(), b.compacted), (at, cap, 0));
+        // ...and a copy (of data short enough to be moved).
+        let mut b = InputBuffer::default();
+        let cap = held_at_the_end(&mut b, 3192);
+        b.filled -= 192;
+        let at = b.data().as_ptr();
+        b.extend(&bytes(192), usize::MAX);
+        assert_eq!((b.data().as_ptr(), b.capacity(), b.compacted), (at, cap, 0));
+    }
+
+    #[test]
+    fn data_moves_to_the_front_when_that_makes_room_and_only_then() {
+        // A read that fits exactly once the data moves: it moves, in the
+        // same initialized allocation.
+        let mut b = InputBuffer::default();
+        let cap = held_at_the_end(&mut b, 4000);
+        let held = b.data().to_vec();
+        assert_eq!(
+            b.lend(cap - 4000, cap - 4000, 0, usize::MAX).len(),
+            cap - 4000
+        );
+        assert_eq!(
+            (b.capacity(), b.initialized(), b.compacted),
+            (cap, cap, 4000)
+        );
+        assert_eq!(b.data(), &held[..]);
+        // Not enough room even at the front: no move, the buffer grows.
+        let mut b = InputBuffer::default();
+        let cap = held_at_the_end(&mut b, 5000);
+        b.lend(cap - 4999, cap - 4999, 0, usize::MAX);
+        assert_eq!(b.compacted, 0);
+        assert!(b.capacity() >= 5000 + cap - 4999);
+        // The same for a copy that fits exactly at the front.
+        let mut b = InputBuffer::default();
+        let cap = held_at_the_end(&mut b, 2192);
+        let mut all = b.data().to_vec();
+        let more = bytes(cap - 2192);
+        b.extend(&more, usize::MAX);
+        all.extend_from_slice(&more);
+        assert_eq!(
+            (b.capacity(), b.initialized(), b.compacted),
+            (cap, cap, 2192)
+        );
+        assert_eq!(b.data(), &all[..]);
+    }
+
+    #[test]
+    fn long_data_gets_room_for_a_few_copies_short_data_moves() {
+        // Data under way from 4 KiB on grows the buffer with room for three
+        // copies behind it rather than move for each...
+        let mut b = InputBuffer::default();
+        held_at_the_end(&mut b, 4096);
+        b.extend(&bytes(2000), usize::MAX);
+        assert_eq!(b.compacted, 0);
+        assert!(b.capacity() >= 4096 + 3 * 2000, "{}", b.capacity());
+        // ...below 4 KiB, it moves to the front, which makes room.
+        let mut b = InputBuffer::default();
+        let cap = held_at_the_end(&mut b, 4095);
+        b.extend(&bytes(2000), usize::MAX);
+        assert_eq!(
+            (b.compacted, b.capacity(), b.initialized()),
+            (4095, cap, cap)
+        );
+    }
+
+    #[test]
+    fn a_short_read_only_when_two_reads_do_not_fit_and_the_rest_does() {
+        // Room for exactly two reads behind 8 KiB under way: a whole read.
+        let mut b = InputBuffer::default();
+        b.lend(16384, 16384, 0, usize::MAX);
+        let cap = b.capacity();
+        b.commit(cap - 8192);
+        assert_eq!(b.lend(4096, 4096, 100, usize::MAX).len(), 4096);
+        // The 100 bytes missing do not fit either: a whole read.
+        let mut b = InputBuffer::default();
+        b.lend(16384, 16384, 0, usize::MAX);
+        let cap = b.capacity();
+        b.commit(cap - 50);
+        assert_eq!(b.lend(4096, 4096, 100, usize::MAX).len(), 4096);
+    }
+
+    #[test]
+    fn a_copy_forgets_what_was_lent() {
+        let mut b = InputBuffer::default();
+        b.lend(64, 64, 0, usize::MAX).fill(b'x');
+        b.extend(b"ab", usize::MAX);
+        assert!(!b.commit(5), "nothing lent any more");
+        assert_eq!(b.data(), b"ab");
     }
 
     #[test]

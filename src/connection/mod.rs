@@ -920,3 +920,42 @@ fn skip_empty_lines(mut head: Bytes) -> Bytes {
         bytes::Buf::advance(&mut head, n);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large frame read in small lent reads: the input buffer doubles
+    /// with what arrived (not with what the header claims) up to the bound,
+    /// a read and a whole frame: a logarithmic number of growths, not one a
+    /// read.
+    #[test]
+    fn a_large_frame_read_in_small_reads_grows_the_buffer_by_doubling() {
+        const LEN: usize = 256 << 10;
+        let mut conn = Connection::open_server(Config::default());
+        // Binary, masked with a zero key (the payload is as sent).
+        let mut wire = alloc::vec![0x82, 0xFF];
+        wire.extend_from_slice(&(LEN as u64).to_be_bytes());
+        wire.extend_from_slice(&[0; 4]);
+        wire.extend((0..LEN).map(|i| i as u8));
+        let (mut growths, mut cap, mut got) = (0, 0, None);
+        for read in wire.chunks(4096) {
+            conn.input_buffer(read.len()).copy_from_slice(read);
+            conn.commit_input(read.len());
+            if conn.inbuf.capacity() != cap {
+                cap = conn.inbuf.capacity();
+                growths += 1;
+            }
+            while let Some(e) = conn.poll_event() {
+                got = Some(e);
+            }
+        }
+        let Some(Event::Binary(data)) = got else {
+            panic!("{got:?}")
+        };
+        assert!(data.iter().enumerate().all(|(i, &b)| b == i as u8));
+        // 4 KiB to 512 KiB.
+        assert!(growths <= 8, "{growths} growths");
+        assert!(cap <= 2 * LEN + 4096, "{cap}");
+    }
+}
