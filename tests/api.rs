@@ -488,3 +488,25 @@ fn a_bare_cr_before_the_first_line_is_refused() {
         assert!(req.as_bytes().starts_with(b"GET /chat "), "{empty:?}");
     }
 }
+
+/// A streamed text piece that ends inside a code point holds its first
+/// bytes back for the next piece; lent by `poll_event_ref`, the piece and
+/// the bytes held back leave the input buffer together when it is settled.
+#[test]
+fn a_lent_text_piece_leaves_with_the_bytes_it_held_back() {
+    let mut s = open_server(Config::default().streaming(true));
+    let text = "aé€b".as_bytes();
+    // "a", the first byte of "é" | its second, "€" but its last byte | the rest.
+    let mut input = cframe(false, 1, &text[..2]);
+    input.extend(cframe(false, 0, &text[2..5]));
+    input.extend(cframe(true, 0, &text[5..]));
+    s.handle_input(&input);
+    let mut pieces = Vec::new();
+    while let Some(e) = s.poll_event_ref() {
+        let rfc6455::EventRef::Fragment { data, .. } = e else {
+            panic!("{e:?}")
+        };
+        pieces.push(String::from_utf8(data.to_vec()).unwrap());
+    }
+    assert_eq!(pieces, ["a", "é", "€b"]);
+}

@@ -505,12 +505,14 @@ proptest! {
 
     /// In streaming mode every text piece is valid UTF-8 on its own (an
     /// unfinished code point is held back, even across frames), and the
-    /// pieces join to the message, for any text, fragmentation and chunking.
+    /// pieces join to the message, for any text, fragmentation and chunking,
+    /// whether the pieces are lent or moved out.
     #[test]
     fn streamed_text_pieces_are_whole_code_points(
         text in "\\PC{0,200}",
         frame_cuts in prop::collection::vec(any::<u16>(), 0..6),
         read_cuts in prop::collection::vec(any::<u16>(), 0..12),
+        lend in any::<bool>(),
     ) {
         let data = text.as_bytes();
         let cuts = cuts_from(&frame_cuts, data.len());
@@ -527,7 +529,8 @@ proptest! {
         for c in cuts_from(&read_cuts, input.len()).into_iter().chain(std::iter::once(input.len())) {
             s.handle_input(&input[from..c]);
             from = c;
-            while let Some(e) = s.poll_event() {
+            // Lent by `poll_event_ref` or moved out by `poll_event`.
+            while let Some(e) = if lend { s.poll_event_ref().map(|e| e.to_owned()) } else { s.poll_event() } {
                 let Event::Fragment(f) = e else { panic!("unexpected {e:?}") };
                 prop_assert!(std::str::from_utf8(&f.data).is_ok(), "piece {:?}", f.data);
                 prop_assert!(f.text().is_some());

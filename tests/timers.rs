@@ -541,6 +541,40 @@ fn a_message_timeout_behind_a_ping_closes_after_its_reply() {
     assert!(take_output(&mut s).is_empty());
 }
 
+/// The same behind a streamed piece that is ready and not yet taken: the
+/// close waits until the piece is taken.
+#[test]
+fn a_message_timeout_behind_a_ready_piece_closes_after_it() {
+    let mut cfg = quick();
+    cfg.ping_interval = None;
+    cfg.streaming = true;
+    let mut s = open_server(cfg);
+    s.handle_timeout(at(0));
+    s.handle_input(&cframe(false, 1, b"a"));
+    s.handle_timeout(at(5 * MS));
+    assert_eq!(s.state(), State::Closing);
+    assert!(
+        take_output(&mut s).is_empty(),
+        "the close waits behind the piece"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::Fragment(f)) if &f.data[..] == b"a"));
+    assert_eq!(
+        drain(&mut s),
+        [
+            "error Protocol(MessageTimeout)",
+            "close 1008 \"\" Library clean=false"
+        ]
+    );
+    assert_eq!(
+        take_output(&mut s),
+        sframe(
+            true,
+            8,
+            &close_payload(1008, "message took too long to arrive")
+        )
+    );
+}
+
 #[test]
 fn a_slow_single_frame_counts_too_and_a_finished_message_stops_the_timer() {
     let mut s = open_server(quick());

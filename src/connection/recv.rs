@@ -125,14 +125,13 @@ impl From<HeaderError> for ProtocolError {
 }
 
 impl RecvState {
-    /// Frees the reassembly buffer's capacity when nothing is in it or
-    /// waiting in it (a message taken out of it leaves its spare capacity
-    /// behind, sharing the allocation).
+    /// Frees the reassembly buffer's capacity when nothing is in it (a
+    /// message taken out of it leaves its spare capacity behind, sharing
+    /// the allocation). A message under way, ready or lent in it holds its
+    /// bytes there, so the buffer is not empty then, unless the message is
+    /// (and an empty one needs no capacity).
     pub(super) fn shrink(&mut self) {
-        let holds = self.ready.is_some_and(|r| r.assembled)
-            || self.lent.is_some_and(|r| r.assembled)
-            || self.message.is_some();
-        if !holds && self.assembled.is_empty() {
+        if self.assembled.is_empty() {
             self.assembled = BytesMut::new();
         }
     }
@@ -380,9 +379,8 @@ impl Connection {
                 if n == 0 {
                     return [None, None];
                 }
-                if (n as u64) < missing {
-                    return [Some(current), None];
-                }
+                // When `data` ends inside this frame (n < missing), nothing
+                // of it is left for the look-ahead, which finds no header.
                 let after = if h.fin {
                     None
                 } else {
@@ -801,5 +799,207 @@ impl Connection {
         self.initiator = Some(Initiator::Library);
         self.close_transport = true;
         self.finish(e.close_code(), String::new(), false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    /// A masked frame: FIN, RSV bits, opcode, key and the payload as sent.
+    fn frame(fin: bool, rsv: u8, opcode: u8, key: [u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut v = alloc::vec![u8::from(fin) << 7 | rsv << 4 | opcode];
+        let n = payload.len();
+        if n < 126 {
+            v.push(0x80 | n as u8);
+        } else if n <= 0xFFFF {
+            v.push(0x80 | 126);
+            v.extend_from_slice(&(n as u16).to_be_bytes());
+        } else {
+            v.push(0x80 | 127);
+            v.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+        v.extend_from_slice(&key);
+        v.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        v
+    }
+
+    fn payload(n: usize, seed: u8) -> Vec<u8> {
+        (0..n).map(|i| (i as u8).wrapping_mul(seed)).collect()
+    }
+
+    type Plan = [Option<(usize, usize, [u8; 4], usize)>; 2];
+
+    /// What a copy of `data` would unmask as it is copied.
+    fn plan(c: &Connection, data: &[u8]) -> Plan {
+        c.unmask_on_copy(data)
+            .map(|m| m.map(|m| (m.at, m.len, m.key, m.phase)))
+    }
+
+    fn server() -> Connection {
+        Connection::open_server(Config::default())
+    }
+
+    fn binary(c: &mut Connection) -> Vec<u8> {
+        match c.poll_event() {
+            Some(Event::Binary(b)) => b.to_vec(),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    const K1: [u8; 4] = [1, 2, 3, 4];
+    const K2: [u8; 4] = [5, 6, 7, 8];
+
+    #[test]
+    fn a_copy_unmasks_the_rest_of_a_binary_frame_and_a_large_next_one() {
+        let mut c = server();
+        let (p1, p2) = (payload(4000, 1), payload(2000, 3));
+        let (f1, f2) = (frame(true, 0, 2, K1, &p1), frame(true, 0, 2, K2, &p2));
+        // 8-byte headers. A frame under way, 1 000 of its bytes buffered.
+        c.handle_input(&f1[..1008]);
+        let mut data = f1[1008..].to_vec();
+        data.extend_from_slice(&f2[..508]);
+        assert_eq!(
+            plan(&c, &data),
+            [Some((0, 3000, K1, 1000)), Some((3008, 500, K2, 0))]
+        );
+        // A copy that ends inside the frame: only its bytes.
+        assert_eq!(plan(&c, &data[..100]), [Some((0, 100, K1, 1000)), None]);
+        // The next header not whole: only the frame under way.
+        assert_eq!(plan(&c, &data[..3005]), [Some((0, 3000, K1, 1000)), None]);
+        c.handle_input(&data);
+        assert_eq!(binary(&mut c), p1);
+        // The poll that finds no event reads the next header: its first
+        // 500 bytes were unmasked in the copy.
+        assert!(c.poll_event().is_none());
+        assert_eq!((c.rx.done, c.inbuf.len()), (500, 500));
+        assert_eq!(plan(&c, &f2[508..]), [Some((0, 1500, K2, 500)), None]);
+        c.handle_input(&f2[508..]);
+        assert_eq!(binary(&mut c), p2);
+        // Between frames, nothing buffered: the copy starts with a header.
+        assert!(c.inbuf.is_empty());
+        assert_eq!(plan(&c, &f2), [None, Some((8, 2000, K2, 0))]);
+        c.handle_input(&f2);
+        assert_eq!(binary(&mut c), p2);
+    }
+
+    #[test]
+    fn the_next_frame_is_unmasked_ahead_only_when_large_binary_and_plain() {
+        let mut c = Connection::open_server(Config {
+            max_frame_size: 3000,
+            ..Config::default()
+        });
+        let ahead = |c: &Connection, f: &[u8]| plan(c, f)[1].map(|m| m.1);
+        let big = payload(2000, 5);
+        // From 1 KiB to the frame limit.
+        assert_eq!(ahead(&c, &frame(true, 0, 2, K1, &big[..1024])), Some(1024));
+        assert_eq!(ahead(&c, &frame(true, 0, 2, K1, &big[..1023])), None);
+        assert_eq!(
+            ahead(&c, &frame(true, 0, 2, K1, &payload(3000, 1))),
+            Some(3000)
+        );
+        assert_eq!(ahead(&c, &frame(true, 0, 2, K1, &payload(3001, 1))), None);
+        // Not text, not a continuation without a binary message, no RSV
+        // bits, masked.
+        assert_eq!(ahead(&c, &frame(true, 0, 1, K1, &big)), None);
+        assert_eq!(ahead(&c, &frame(true, 0, 0, K1, &big)), None);
+        assert_eq!(ahead(&c, &frame(true, 4, 2, K1, &big)), None);
+        let mut plain = frame(true, 0, 2, K1, &big);
+        plain[1] &= 0x7F;
+        plain.drain(4..8);
+        assert_eq!(ahead(&c, &plain), None);
+        // The next fragment of a binary message: yes, and its bytes come
+        // out right.
+        let first = frame(false, 0, 2, K1, &big);
+        let next = frame(true, 0, 0, K2, &big);
+        c.handle_input(&first[..100]);
+        let mut data = first[100..].to_vec();
+        data.extend_from_slice(&next);
+        assert_eq!(
+            plan(&c, &data),
+            [Some((0, 1908, K1, 92)), Some((1908 + 8, 2000, K2, 0))]
+        );
+        c.handle_input(&data);
+        assert_eq!(binary(&mut c), [&big[..], &big[..]].concat());
+    }
+
+    #[test]
+    fn nothing_is_unmasked_on_copy_but_a_binary_frames_payload() {
+        let big = payload(2000, 7);
+        let f = frame(true, 0, 2, K2, &big);
+        // Before the handshake.
+        let c = Connection::server(Config::default());
+        assert_eq!(plan(&c, &f), [None, None]);
+        // A text message under way (it is validated as it is unmasked).
+        let mut c = server();
+        let text = frame(true, 0, 1, K1, &[b'a'; 2000]);
+        c.handle_input(&text[..500]);
+        assert_eq!(plan(&c, &text[500..]), [None, None]);
+        // A control frame under way.
+        let mut c = server();
+        let ping = frame(true, 0, 9, K1, &[b'p'; 100]);
+        c.handle_input(&ping[..50]);
+        let mut data = ping[50..].to_vec();
+        data.extend_from_slice(&f);
+        assert_eq!(plan(&c, &data), [None, None]);
+        // A message ready and not taken, in the reassembly buffer (the
+        // input buffer is empty).
+        let mut c = server();
+        let mut two = frame(false, 0, 2, K1, b"ab");
+        two.extend(frame(true, 0, 0, K1, b"cd"));
+        c.handle_input(&two);
+        assert!(c.inbuf.is_empty() && c.rx.ready.is_some());
+        assert_eq!(plan(&c, &f), [None, None]);
+        // ... and lent by `poll_event_ref`.
+        assert!(c.poll_event_ref().is_some());
+        assert_eq!(plan(&c, &f), [None, None]);
+        // Bytes of a frame buffered: no header at the front of the copy.
+        let mut c = server();
+        c.handle_input(&f[..1]);
+        assert_eq!(plan(&c, &f[1..]), [None, None]);
+    }
+
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn nothing_is_unmasked_on_copy_in_a_compressed_message() {
+        let mut c = server();
+        c.set_deflate(Some(crate::DeflateParams::default()));
+        // A compressed binary frame's header (RSV1), its payload to come.
+        let f = frame(true, 4, 2, K1, &payload(2000, 9));
+        c.handle_input(&f[..8]);
+        assert!(c.rx.compressed);
+        assert_eq!(plan(&c, &f[8..]), [None, None]);
+        assert_eq!(c.frame_missing(), None, "inflated as it arrives");
+    }
+
+    #[test]
+    fn a_read_finds_room_for_what_arrived_of_a_frame_and_the_rest_of_it() {
+        const LEN: usize = 256 << 10;
+        let mut c = server();
+        assert_eq!((c.frame_missing(), c.frame_room(4096)), (None, 4096));
+        let p = payload(LEN, 11);
+        let f = frame(true, 0, 2, K1, &p);
+        c.handle_input(&f[..14 + 8192]);
+        assert_eq!(c.frame_missing(), Some(LEN as u64 - 8192));
+        // Room for as much as arrived, or the read if that is more...
+        assert_eq!(c.frame_room(4096), 8192);
+        assert_eq!(c.frame_room(16384), 16384);
+        // ...and no more than the frame misses, but at least the read.
+        c.handle_input(&f[14 + 8192..f.len() - 100]);
+        assert_eq!(c.frame_missing(), Some(100));
+        assert_eq!(c.frame_room(50), 100);
+        assert_eq!(c.frame_room(4096), 4096);
+        c.handle_input(&f[f.len() - 100..]);
+        assert_eq!(binary(&mut c), p);
+        // A control frame under way, or a streamed one: its bytes do not
+        // stay, nothing is missing.
+        let ping = frame(true, 0, 9, K1, b"ping");
+        c.handle_input(&ping[..7]);
+        assert_eq!((c.frame_missing(), c.frame_room(10)), (None, 10));
+        let mut s = Connection::open_server(Config::default().streaming(true));
+        s.handle_input(&f[..14 + 8192]);
+        assert_eq!(s.frame_missing(), None);
     }
 }
