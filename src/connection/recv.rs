@@ -545,26 +545,25 @@ impl Connection {
         }
         let kind = self.rx.message.unwrap_or(MessageKind::Binary);
         let avail = self.rx.remaining.min(self.inbuf.len() as u64) as usize;
-        if avail > self.rx.done {
-            // Unmask and validate each piece as soon as it arrives, block by
-            // block while it is in cache, so that invalid text fails before
-            // the frame is complete.
-            let fresh = &mut self.inbuf.data_mut()[self.rx.done..avail];
-            let mut phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
-            for block in fresh.chunks_mut(FUSE_BLOCK) {
-                if let Some(key) = h.mask {
-                    apply_mask(block, key, phase);
-                    phase = phase.wrapping_add(block.len());
-                }
-                if kind == MessageKind::Text {
-                    self.rx
-                        .utf8
-                        .feed(block)
-                        .map_err(|_| ProtocolError::InvalidUtf8)?;
-                }
+        // Unmask and validate each piece as soon as it arrives, block by
+        // block while it is in cache, so that invalid text fails before the
+        // frame is complete. (`done <= avail`: what is done was buffered,
+        // and is of this frame.)
+        let fresh = &mut self.inbuf.data_mut()[self.rx.done..avail];
+        let mut phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
+        for block in fresh.chunks_mut(FUSE_BLOCK) {
+            if let Some(key) = h.mask {
+                apply_mask(block, key, phase);
+                phase = phase.wrapping_add(block.len());
             }
-            self.rx.done = avail;
+            if kind == MessageKind::Text {
+                self.rx
+                    .utf8
+                    .feed(block)
+                    .map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
         }
+        self.rx.done = avail;
         let frame_done = avail as u64 == self.rx.remaining;
         let last = frame_done && h.fin;
         if last && !self.rx.utf8.is_complete() {
@@ -580,7 +579,7 @@ impl Connection {
             let pending = self.rx.utf8.pending().len();
             // Whether the carried code point is still unfinished: then every
             // byte that arrived since belongs to it.
-            let still_held = held > 0 && pending == held + avail;
+            let still_held = held != 0 && pending == held + avail;
             let tail = if still_held { avail } else { pending };
             let deliver = avail - tail;
             // Bytes of this frame that leave the buffer behind the piece: a
