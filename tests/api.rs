@@ -510,3 +510,40 @@ fn a_lent_text_piece_leaves_with_the_bytes_it_held_back() {
     }
     assert_eq!(pieces, ["a", "é", "€b"]);
 }
+
+/// Payloads read into the slice from `input_buffer` are handed out where
+/// they were read, without a copy: a message in one frame, and streamed
+/// pieces (but one that carries a code point from the frame before, which
+/// is put together in the reassembly buffer).
+#[test]
+fn payloads_read_into_a_lent_buffer_are_not_copied() {
+    fn read(s: &mut Connection, frame: &[u8]) -> std::ops::Range<usize> {
+        let buf = s.input_buffer(frame.len());
+        buf.copy_from_slice(frame);
+        let at = buf.as_ptr() as usize;
+        s.commit_input(frame.len());
+        at..at + frame.len()
+    }
+    let mut s = open_server(Config::default());
+    let lent = read(&mut s, &cframe(true, 2, &[7; 300]));
+    let Some(Event::Binary(b)) = s.poll_event() else {
+        panic!()
+    };
+    assert!(lent.contains(&(b.as_ptr() as usize)), "binary");
+    let mut s = open_server(Config::default().streaming(true));
+    for (i, frame) in [
+        cframe(false, 1, b"hello"),
+        cframe(false, 0, b" wor\xC3"),
+        cframe(true, 0, b"\xA9ld"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let lent = read(&mut s, frame);
+        let Some(Event::Fragment(f)) = s.poll_event() else {
+            panic!()
+        };
+        let inside = lent.contains(&(f.data.as_ptr() as usize));
+        assert_eq!(inside, i < 2, "piece {i} {:?}", f.data);
+    }
+}

@@ -501,6 +501,7 @@ fn streaming_mode_delivers_pieces_as_they_arrive() {
             assert_eq!(f.first, pieces == 0);
             assert_eq!(f.kind, MessageKind::Text);
             assert!(f.data.iter().all(|&b| b == b'a' || b"end".contains(&b)));
+            assert!(!f.data.is_empty(), "an empty piece");
             total += f.data.len();
             pieces += 1;
             last = f.last;

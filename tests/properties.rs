@@ -534,6 +534,9 @@ proptest! {
                 let Event::Fragment(f) = e else { panic!("unexpected {e:?}") };
                 prop_assert!(std::str::from_utf8(&f.data).is_ok(), "piece {:?}", f.data);
                 prop_assert!(f.text().is_some());
+                // Only the last piece may be empty (a final frame with
+                // nothing left to deliver).
+                prop_assert!(!f.data.is_empty() || f.last, "an empty piece before the last");
                 joined.extend_from_slice(&f.data);
                 lasts += usize::from(f.last);
             }

@@ -585,7 +585,9 @@ impl Connection {
             // Bytes of this frame that leave the buffer behind the piece: a
             // code point the frame ends inside, carried to the next piece.
             let carried = if frame_done { tail } else { 0 };
-            if deliver > 0 || (held > 0 && !still_held) || last {
+            // (A carried code point that is now complete was completed by
+            // bytes that arrived: then `deliver > 0`.)
+            if deliver > 0 || last {
                 let first = core::mem::replace(&mut self.rx.first_piece, false);
                 let what = Delivery::Piece { kind, first, last };
                 if held > 0 && !still_held {
@@ -602,7 +604,7 @@ impl Connection {
                 } else {
                     self.rx.ready = Some(Ready::input(what, deliver, carried));
                 }
-            } else if carried > 0 {
+            } else {
                 self.inbuf.advance(carried);
             }
             if carried > 0 {
@@ -673,13 +675,11 @@ impl Connection {
 
         let kind = self.rx.message.unwrap_or(MessageKind::Binary);
         let avail = self.rx.remaining.min(self.inbuf.len() as u64) as usize;
-        if avail > self.rx.done {
-            if let Some(key) = h.mask {
-                let phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
-                apply_mask(&mut self.inbuf.data_mut()[self.rx.done..avail], key, phase);
-            }
-            self.rx.done = avail;
+        if let Some(key) = h.mask {
+            let phase = (self.rx.taken as usize).wrapping_add(self.rx.done);
+            apply_mask(&mut self.inbuf.data_mut()[self.rx.done..avail], key, phase);
         }
+        self.rx.done = avail;
         let frame_done = avail as u64 == self.rx.remaining;
         let last = frame_done && h.fin;
         let streaming = self.config.streaming;

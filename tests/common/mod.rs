@@ -142,6 +142,9 @@ pub fn drain(conn: &mut Connection) -> Vec<String> {
             }
         }
         out.push(describe(&e));
+        // No test hands in enough bytes for a million events: a connection
+        // that keeps making them from the same bytes fails here, not hangs.
+        assert!(out.len() <= 1_000_000, "events without end");
     }
     out
 }
