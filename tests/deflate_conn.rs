@@ -657,3 +657,61 @@ proptest! {
         deliver(&mut c, &mut s, chunk, &mut x, &mut y);
     }
 }
+
+/// The inflated size is held to `max_message_size` exactly, whole or
+/// streamed: a message of the limit passes, one byte more fails with 1009.
+#[test]
+fn a_compressed_message_of_the_limit_passes_and_one_byte_more_fails_with_1009() {
+    const MAX: usize = 10_000;
+    for streaming in [false, true] {
+        let mut config = Config::default().streaming(streaming);
+        config.max_message_size = MAX;
+        config.max_frame_size = MAX;
+        let mut s = deflate_server(config.clone(), DeflateParams::default());
+        s.handle_input(&cframe_rsv(true, 0b100, 0x2, &compress(&[b'x'; MAX])));
+        let mut got = 0;
+        while let Some(e) = s.poll_event() {
+            match e {
+                Event::Binary(b) => got += b.len(),
+                Event::Fragment(f) => got += f.data.len(),
+                e => panic!("streaming {streaming}: {e:?}"),
+            }
+        }
+        assert_eq!(got, MAX, "streaming {streaming}");
+        let s = deflate_server(config, DeflateParams::default());
+        let over = cframe_rsv(true, 0b100, 0x2, &compress(&[b'x'; MAX + 1]));
+        assert_eq!(
+            failure(s, &over),
+            (Some(ProtocolError::MessageTooBig), 1009),
+            "streaming {streaming}"
+        );
+    }
+}
+
+/// Compressed text read a few bytes at a time: each inflate step's output
+/// may end inside a code point, which is no error until the message ends.
+#[test]
+fn compressed_text_inflated_in_small_steps_is_valid_across_code_points() {
+    let text = "€ü".repeat(2000);
+    let frame = cframe_rsv(true, 0b100, 0x1, &compress(text.as_bytes()));
+    for streaming in [false, true] {
+        let config = Config::default().streaming(streaming);
+        let mut s = deflate_server(config, DeflateParams::default());
+        let mut got = Vec::new();
+        for chunk in frame.chunks(3) {
+            s.handle_input(chunk);
+            while let Some(e) = s.poll_event() {
+                match e {
+                    Event::Text(t) => got.extend_from_slice(t.as_bytes()),
+                    Event::Fragment(f) => {
+                        // Each piece is whole code points.
+                        assert!(f.text().is_some(), "{:?}", f.data);
+                        got.extend_from_slice(&f.data);
+                    }
+                    e => panic!("streaming {streaming}: {e:?}"),
+                }
+            }
+        }
+        assert!(got == text.as_bytes(), "streaming {streaming}");
+    }
+}

@@ -755,8 +755,9 @@ impl Connection {
                 return Err(ProtocolError::InvalidUtf8);
             }
             if streaming {
-                if kind == MessageKind::Text && !end {
-                    // Hold back a code point the output leaves unfinished.
+                if kind == MessageKind::Text {
+                    // Hold back a code point the output leaves unfinished
+                    // (none at the message's end: it is complete).
                     let pending = rx.utf8.pending();
                     let cut = rx.assembled.len() - pending.len();
                     rx.held_bytes[..pending.len()].copy_from_slice(pending);
