@@ -523,22 +523,28 @@ fn a_message_timeout_behind_a_ping_closes_after_its_reply() {
     // The reply goes out; the close waits until the next event is taken,
     // since replies to the ping may come until then.
     assert_eq!(take_output(&mut s), sframe(true, 10, b"p"));
+    message_timeout_closes_now(&mut s);
+}
+
+/// Once the events before it are taken: the timeout's error, the close
+/// event, and the 1008 close frame, nothing after it.
+fn message_timeout_closes_now(s: &mut Connection) {
     assert_eq!(
-        drain(&mut s),
+        drain(s),
         [
             "error Protocol(MessageTimeout)",
             "close 1008 \"\" Library clean=false"
         ]
     );
     assert_eq!(
-        take_output(&mut s),
+        take_output(s),
         sframe(
             true,
             8,
             &close_payload(1008, "message took too long to arrive")
         )
     );
-    assert!(take_output(&mut s).is_empty());
+    assert!(take_output(s).is_empty());
 }
 
 /// The same behind a streamed piece that is ready and not yet taken: the
@@ -558,21 +564,7 @@ fn a_message_timeout_behind_a_ready_piece_closes_after_it() {
         "the close waits behind the piece"
     );
     assert!(matches!(s.poll_event(), Some(Event::Fragment(f)) if &f.data[..] == b"a"));
-    assert_eq!(
-        drain(&mut s),
-        [
-            "error Protocol(MessageTimeout)",
-            "close 1008 \"\" Library clean=false"
-        ]
-    );
-    assert_eq!(
-        take_output(&mut s),
-        sframe(
-            true,
-            8,
-            &close_payload(1008, "message took too long to arrive")
-        )
-    );
+    message_timeout_closes_now(&mut s);
 }
 
 #[test]
