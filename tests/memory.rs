@@ -747,6 +747,28 @@ fn shrink_to_fit_frees_read_sized_buffers() {
     s.shrink_to_fit();
     s.handle_input(&frame);
     assert!(matches!(s.poll_event(), Some(Event::Text(t)) if t == "hello"));
+    // A buffer that holds bytes is left as it is: a frame cut anywhere,
+    // shrunk between its pieces (copied or lent), comes out whole.
+    for cut in 1..frame.len() {
+        for lend in [false, true] {
+            let mut s = Connection::open_server(Config::default());
+            s.handle_input(&frame[..cut]);
+            assert!(s.poll_event().is_none());
+            s.shrink_to_fit();
+            if lend {
+                let rest = &frame[cut..];
+                s.input_buffer(rest.len()).copy_from_slice(rest);
+                s.commit_input(rest.len());
+            } else {
+                s.handle_input(&frame[cut..]);
+            }
+            let e = s.poll_event();
+            assert!(
+                matches!(&e, Some(Event::Text(t)) if t == "hello"),
+                "{cut} {e:?}"
+            );
+        }
+    }
 }
 
 /// A send reserves what its frame needs, not a multiple of it: one 10 KiB

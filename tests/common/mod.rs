@@ -152,6 +152,9 @@ pub fn drain(conn: &mut Connection) -> Vec<String> {
 pub fn take_output(conn: &mut Connection) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(b) = conn.poll_transmit() {
+        // Nothing to write is `None`, never an empty chunk (a caller would
+        // loop on it).
+        assert!(!b.is_empty(), "poll_transmit gave an empty chunk");
         out.extend_from_slice(&b);
     }
     out
