@@ -207,6 +207,54 @@ mod tests {
         }
     }
 
+    /// Chunks of 64 bytes and more take the long path (the body up to a
+    /// code point the chunk may end inside, then that code point): every
+    /// ending, valid, unfinished or invalid, agrees with `core`, and an
+    /// unfinished one is carried (the chunk is accepted, incomplete).
+    #[test]
+    fn long_chunks_agree_with_core_at_every_ending() {
+        let endings: &[&[u8]] = &[
+            b"",
+            b"z",
+            "\u{e9}".as_bytes(),
+            "\u{20ac}".as_bytes(),
+            "\u{1f600}".as_bytes(),
+            b"\xc3",
+            b"\xe2\x82",
+            b"\xe2",
+            b"\xf0\x9f\x98",
+            b"\xf0\x9f",
+            b"\xff",
+            b"\xe2\x28",
+            b"\xc0\x80",
+            b"\xed\xa0",
+            b"\xf4\x90",
+        ];
+        for body in [
+            "a".repeat(100),
+            "\u{3ba}\u{3cc}\u{3c3}\u{3bc}\u{3b5} ".repeat(8),
+        ] {
+            for len in [61, 62, 63, 64, 65, 66, 80, 100] {
+                for end in endings {
+                    let mut data = body.as_bytes()[..len.min(body.len())].to_vec();
+                    // Whole code points of the body only.
+                    while core::str::from_utf8(&data).is_err() {
+                        data.pop();
+                    }
+                    data.extend_from_slice(end);
+                    let expect = match core::str::from_utf8(&data) {
+                        Ok(_) => Ok(true),
+                        Err(e) if e.error_len().is_none() => Ok(false),
+                        Err(_) => Err(Utf8Error),
+                    };
+                    let mut v = Utf8Validator::new();
+                    let got = v.feed(&data).map(|()| v.is_complete());
+                    assert_eq!(got, expect, "{data:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn fails_at_first_invalid_byte() {
         // Autobahn 6.4.1: the invalid sequence fails before the rest arrives.
