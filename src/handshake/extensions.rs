@@ -155,7 +155,9 @@ impl Parser<'_> {
             self.ows();
             match self.peek() {
                 None => return Ok(()),
-                Some(b',') => self.i += 1,
+                // The separator, taken at the top of the loop as an empty
+                // element's is.
+                Some(b',') => {}
                 Some(_) => return Err(Malformed),
             }
         }
