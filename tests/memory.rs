@@ -41,8 +41,9 @@
 //! queue grew with the number of frames in one read, 10 922 events for a
 //! 64 KiB read of empty frames; frames are now read as events are taken.)
 //!
-//! The tests take a lock: the allocator is global, and another test
-//! running at the same time would be counted too.
+//! The allocator counts only the thread that started it, so the harness
+//! and other tests running meanwhile are not counted. The tests still take
+//! a lock, because the counters themselves are global.
 
 mod common;
 
@@ -769,6 +770,33 @@ fn shrink_to_fit_frees_read_sized_buffers() {
             );
         }
     }
+}
+
+/// The meter counts the measuring thread only: another thread that
+/// allocates and frees meanwhile moves nothing. (A test that read 156 bytes
+/// less than its own send was counting a free made by another test.)
+#[test]
+fn the_meter_counts_only_its_own_thread() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let held = vec![1u8; 1 << 20];
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        wait.recv().unwrap();
+        drop(held);
+        let more = vec![2u8; 256 << 10];
+        std::hint::black_box(&more);
+        core::mem::forget(more);
+    });
+    alloc_count::start();
+    let mine = vec![3u8; 4096];
+    go.send(()).unwrap();
+    other.join().unwrap();
+    let seen = alloc_count::snapshot().live;
+    alloc_count::stop();
+    drop(mine);
+    // Ours (4 KiB) plus what spawning and joining left on this thread; not
+    // the other thread's 1 MiB freed and 256 KiB kept.
+    assert!((4096..4096 + 1024).contains(&seen), "{seen}");
 }
 
 /// A send reserves what its frame needs, not a multiple of it: one 10 KiB
